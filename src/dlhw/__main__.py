@@ -1,0 +1,5 @@
+"""``python -m dlhw`` is the ``dlhw`` command."""
+
+from dlhw.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,153 @@
+"""The ``dlhw`` command: ``run``, ``list``, ``data``, ``reproduce``, ``report``.
+
+Every :class:`~dlhw.errors.DlhwError` is printed as one line (``dlhw: error: ...``) with exit
+status 2; an interrupt keeps what was finished (results are written atomically) and says how to
+resume.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from dlhw import __version__
+from dlhw.errors import DlhwError
+
+DATASETS_2526 = ("emnist-letters", "fashion-mnist")
+
+
+def add_common_run_options(p: argparse.ArgumentParser) -> None:
+    """Options every experiment understands (``dlhw run`` and ``dlhw reproduce``)."""
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--data-dir", default=None, help="folder searched first for data sets")
+    p.add_argument("--runs-dir", default="runs", help="root of the output folders (default runs/)")
+    p.add_argument("--quick", action="store_true", help="small slice, few epochs (smoke test)")
+    p.add_argument("--dataset", choices=DATASETS_2526, default=None,
+                   help="data set of the 2025-26 experiments (default emnist-letters)")
+    p.add_argument("--jobs", type=int, default=1, help="parallel processes for grids")
+    p.add_argument("--device", default="cpu", help="torch device: cpu or cuda")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def _context(args: argparse.Namespace, exp_id: str, options: dict):
+    from dlhw.experiments.base import RunContext
+
+    runs_root = Path(args.runs_dir)
+    out = Path(args.out) if getattr(args, "out", None) else runs_root / exp_id
+    return RunContext(out_dir=out, seed=args.seed, data_dir=args.data_dir, quick=args.quick,
+                      dataset=args.dataset, epochs=getattr(args, "epochs", None), jobs=args.jobs,
+                      device=args.device, progress=not args.no_progress, runs_root=runs_root,
+                      options=options)
+
+
+def cmd_run(argv: list[str]) -> int:
+    """``dlhw run ID [options]``: parse common options, then the experiment's own."""
+    from dlhw.experiments import get_experiment
+    from dlhw.experiments.execute import execute
+
+    if not argv or argv[0] in ("-h", "--help"):
+        print("usage: dlhw run ID [options]   (dlhw list shows the ids; dlhw run ID --help its options)")
+        return 0
+    exp = get_experiment(argv[0])
+    p = argparse.ArgumentParser(prog=f"dlhw run {exp.id}", description=exp.title)
+    add_common_run_options(p)
+    p.add_argument("--epochs", type=int, default=None, help="override the text's epoch count")
+    p.add_argument("--out", default=None, help="output folder (default RUNS_DIR/ID)")
+    own = argparse.ArgumentParser(add_help=False)
+    if exp.add_arguments is not None:
+        group = p.add_argument_group(f"{exp.id} options")
+        exp.add_arguments(group)
+        exp.add_arguments(own)
+    args = p.parse_args(argv[1:])
+    own_names = {a.dest for a in own._actions}
+    options = {k: v for k, v in vars(args).items() if k in own_names}
+    result = execute(exp, _context(args, exp.id, options))
+    key = result.metrics.get(result.key_metric)
+    print(f"{exp.id}: {result.key_metric} = {key} ({result.wall_time_s:.1f} s) -> "
+          f"{_context(args, exp.id, options).out_dir}")
+    return 0
+
+
+def cmd_list(_: argparse.Namespace) -> int:
+    from dlhw.experiments import all_experiments
+
+    for exp in all_experiments():
+        print(f"{exp.id:<16} {exp.title}")
+    return 0
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from dlhw import data
+    from dlhw.data.fetch import fetch
+
+    if args.data_cmd == "list":
+        for name, where in data.status(args.data_dir):
+            print(f"{name:<15} {where}")
+        return 0
+    folder = fetch(args.name, base_url=args.base_url, dest_dir=args.dest)
+    print(f"{args.name}: ready in {folder}")
+    return 0
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from dlhw.reproduce import reproduce
+
+    return reproduce(args)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from dlhw.report import build_reports
+
+    for path in build_reports(args.homework, runs_root=Path(args.runs_dir),
+                              out_root=Path(args.reports_dir)):
+        print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dlhw", description="Deep Learning HW1 (2021-22, 2025-26), reproducibly.")
+    p.add_argument("--version", action="version", version=f"dlhw {__version__}")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("run", help="run one experiment: dlhw run ID [options]", add_help=False)
+    sub.add_parser("list", help="list the experiments").set_defaults(func=cmd_list)
+    d = sub.add_parser("data", help="data sets: list, fetch")
+    dsub = d.add_subparsers(dest="data_cmd", required=True)
+    dl = dsub.add_parser("list", help="show which data sets are present and where")
+    dl.add_argument("--data-dir", default=None)
+    df = dsub.add_parser("fetch", help="download a data set into the user cache")
+    df.add_argument("name", choices=("fashion-mnist", "emnist-letters", "ames"))
+    df.add_argument("--base-url", default=None, help="mirror to download from")
+    df.add_argument("--dest", default=None, help="folder to download into (default: the cache)")
+    d.set_defaults(func=cmd_data)
+    r = sub.add_parser("reproduce", help="run every experiment, then build the reports")
+    add_common_run_options(r)
+    r.add_argument("--homework", choices=("hw2122", "hw2526", "all"), default="all")
+    r.add_argument("--reports-dir", default="reports")
+    r.set_defaults(func=cmd_reproduce)
+    rep = sub.add_parser("report", help="build the PDF and Markdown reports from stored results")
+    rep.add_argument("--homework", choices=("hw2122", "hw2526", "all"), default="all")
+    rep.add_argument("--runs-dir", default="runs")
+    rep.add_argument("--reports-dir", default="reports")
+    rep.set_defaults(func=cmd_report)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] == "run":
+            return cmd_run(argv[1:])
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except DlhwError as exc:
+        print(f"dlhw: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("dlhw: interrupted; finished work is kept, rerun the same command to resume",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""The :class:`Dataset` container every loader returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+Split = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A data set split into train / dev / test.
+
+    Attributes
+    ----------
+    name : ``"fashion-mnist"``, ``"emnist-letters"`` or ``"ames"``.
+    train, dev, test : ``(X, y)`` with ``X`` of shape (n, d) and ``y`` of shape (n,);
+        integer labels in ``0..n_classes-1`` for classification, real targets for regression.
+        ``dev`` is None for Ames (the 2021-22 text uses train/test only).
+    n_classes : number of classes, or None for regression.
+    source : the folder or file the data came from.
+    """
+
+    name: str
+    train: Split
+    dev: Split | None
+    test: Split
+    n_classes: int | None
+    source: str = ""
+
+    @property
+    def n_features(self) -> int:
+        return int(self.train[0].shape[1])
+
+    def splits(self) -> dict[str, Split]:
+        """The non-empty splits by name, in the order train, dev, test."""
+        out = {"train": self.train, "dev": self.dev, "test": self.test}
+        return {k: v for k, v in out.items() if v is not None}
+
+    def describe(self) -> str:
+        """One line: name, split sizes, feature count, classes, source."""
+        sizes = ", ".join(f"{k} {len(v[1])}" for k, v in self.splits().items())
+        kind = f"{self.n_classes} classes" if self.n_classes else "regression"
+        return (f"{self.name}: {sizes}; {self.n_features} features, {kind}, "
+                f"{self.train[0].dtype}; from {self.source or '?'}")
+
+    def subset(self, n_train: int, n_eval: int) -> "Dataset":
+        """The first ``n_train`` training rows and ``n_eval`` rows of dev and test (a quick slice)."""
+        def head(split: Split | None, n: int) -> Split | None:
+            return None if split is None else (split[0][:n], split[1][:n])
+        return replace(self, train=head(self.train, n_train), dev=head(self.dev, n_eval),
+                       test=head(self.test, n_eval))
+
+    def map_features(self, fn, name: str | None = None) -> "Dataset":
+        """Apply a feature map ``fn: (n, d) -> (n, d')`` to X of every split."""
+        def apply(split: Split | None) -> Split | None:
+            return None if split is None else (fn(split[0]), split[1])
+        return replace(self, train=apply(self.train), dev=apply(self.dev), test=apply(self.test),
+                       name=self.name if name is None else name)
+
+
+def pixel_scaler(dtype: np.dtype):
+    """A function mapping uint8 pixels to ``dtype`` values ``p / 256`` (the courses' scaling).
+
+    A 256-entry lookup table is several times faster than ``astype`` plus a division.
+    """
+    table = np.arange(256, dtype=dtype) / np.dtype(dtype).type(256)  # (256,)
+    return lambda pixels: table[pixels]
+
+
+def finish(X: np.ndarray, *, bias: bool, dtype: np.dtype) -> np.ndarray:
+    """Cast ``X`` to ``dtype`` and append a constant-1 bias column if asked (skeleton style)."""
+    X = np.asarray(X, dtype=dtype)
+    if bias:
+        X = np.hstack([X, np.ones((X.shape[0], 1), dtype=dtype)])
+    return X

@@ -1,0 +1,94 @@
+"""What an experiment is, and the context it runs in."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlhw.results import ExperimentResult
+
+# Sizes used by ``--quick``: enough rows to learn something, few enough to take seconds.
+QUICK_TRAIN_ROWS = 2000
+QUICK_EVAL_ROWS = 1000
+QUICK_EPOCHS = 2
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One runnable homework question.
+
+    Attributes
+    ----------
+    id : the mission id it answers, e.g. ``"hw2122.q3.1a"`` (``dlhw run <id>``).
+    title : one line for the report and the CLI listing.
+    homework : ``"hw2122"`` or ``"hw2526"``.
+    run : ``run(ctx) -> ExperimentResult``; writes its files under ``ctx.out_dir``.
+    add_arguments : adds experiment-specific options to its ``dlhw run`` parser.
+    datasets : data set names it needs (for the "missing data" report of ``reproduce``).
+    covers : further mission ids answered by the same run (q2.2a/b/c share one grid).
+    depends : experiment ids whose results it reads (run first by ``reproduce``).
+    """
+
+    id: str
+    title: str
+    homework: str
+    run: Callable[["RunContext"], ExperimentResult]
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
+    datasets: tuple[str, ...] = ()
+    covers: tuple[str, ...] = ()
+    depends: tuple[str, ...] = ()
+
+
+@dataclass
+class RunContext:
+    """Everything an experiment needs from its caller: folders, seed, data, sizes, options."""
+
+    out_dir: Path
+    seed: int = 0
+    data_dir: str | None = None
+    quick: bool = False
+    dataset: str | None = None
+    epochs: int | None = None
+    jobs: int = 1
+    device: str = "cpu"
+    progress: bool = True
+    runs_root: Path | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+
+    def n_epochs(self, default: int) -> int:
+        """The epoch count: ``--epochs`` if given, else a small number in quick mode, else ``default``."""
+        if self.epochs is not None:
+            return self.epochs
+        return min(default, QUICK_EPOCHS) if self.quick else default
+
+    def option(self, name: str, default: Any = None) -> Any:
+        """An experiment-specific option (``None`` values fall back to ``default``)."""
+        value = self.options.get(name)
+        return default if value is None else value
+
+    def load(self, name: str, **kwargs: Any):
+        """Load data set ``name`` via :func:`dlhw.data.load`, sliced in quick mode."""
+        from dlhw.data import load
+
+        ds = load(name, data_dir=self.data_dir, **kwargs)
+        return ds.subset(QUICK_TRAIN_ROWS, QUICK_EVAL_ROWS) if self.quick else ds
+
+    def elapsed(self) -> float:
+        """Seconds since the context was created."""
+        return time.perf_counter() - self.started
+
+    def run_dir(self, experiment_id: str) -> Path:
+        """The output folder of another experiment (for experiments that read earlier results)."""
+        root = self.runs_root if self.runs_root is not None else self.out_dir.parent
+        return root / experiment_id
+
+    def rng(self) -> np.random.Generator:
+        """A fresh Generator from the run's seed."""
+        return np.random.default_rng(self.seed)

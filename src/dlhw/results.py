@@ -1,0 +1,99 @@
+"""The record every experiment writes, and the only thing the report reads.
+
+``runs/<experiment id>/result.json`` holds an :class:`ExperimentResult`: the key numbers
+(``metrics``), the configuration, the tables (as rows, with the highlighted rows), the figures
+(paths relative to the run folder), the data set, the seed, and run metadata (dlhw version, git
+commit, hardware, wall time). It is written atomically and last, so its presence means the
+experiment finished.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import os
+import platform
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dlhw import __version__
+from dlhw.io import load_json, save_json
+
+RESULT_FILE = "result.json"
+
+
+@dataclass
+class Table:
+    """A table for the report: ``columns`` names, ``rows`` of values, ``highlight`` row indices."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    highlight: list[int] = field(default_factory=list)
+    caption: str = ""
+
+
+@dataclass
+class ExperimentResult:
+    """What one experiment run produced (see the module docstring)."""
+
+    experiment: str
+    title: str
+    dataset: str
+    seed: int
+    metrics: dict[str, Any]
+    key_metric: str
+    config: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, str] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    quick: bool = False
+    wall_time_s: float = 0.0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ExperimentResult":
+        d = dict(d)
+        d["tables"] = {k: Table(**v) for k, v in d.get("tables", {}).items()}
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def run_metadata() -> dict[str, Any]:
+    """dlhw version, git commit (if any), hardware and finish time."""
+    return {
+        "dlhw_version": __version__,
+        "git_commit": git_commit(),
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
+        "processor": platform.processor() or platform.machine(),
+        "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def git_commit() -> str:
+    """The repository's HEAD commit (short), or ``"unknown"`` outside a checkout."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=5, cwd=Path(__file__).resolve().parent)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def save_result(out_dir: str | os.PathLike, result: ExperimentResult) -> Path:
+    """Write ``result`` to ``out_dir/result.json`` atomically, filling run metadata."""
+    result.meta = {**run_metadata(), **result.meta}
+    return save_json(Path(out_dir) / RESULT_FILE, result.to_dict())
+
+
+def load_result(out_dir: str | os.PathLike) -> ExperimentResult | None:
+    """The result stored in ``out_dir``, or None when the experiment has not finished."""
+    path = Path(out_dir) / RESULT_FILE
+    if not path.exists():
+        return None
+    return ExperimentResult.from_dict(load_json(path))

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests and the numerical checks of the written answers."""

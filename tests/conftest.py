@@ -1,0 +1,66 @@
+"""Shared fixtures: a seed an environment variable can override, and the offline data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path | None:
+    """``$DLHW_DATA_DIR``, else ``../shared/data`` beside the repository, else None."""
+    env = os.environ.get("DLHW_DATA_DIR")
+    for cand in ([Path(env)] if env else []) + [REPO.parent / "shared" / "data"]:
+        if cand.is_dir():
+            return cand
+    return None
+
+
+@pytest.fixture
+def seed() -> int:
+    """The test seed (``DLHW_TEST_SEED`` overrides the default 0)."""
+    return int(os.environ.get("DLHW_TEST_SEED", "0"))
+
+
+@pytest.fixture
+def rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    d = shared_data_dir()
+    if d is None:
+        pytest.skip("no offline data: set DLHW_DATA_DIR to the shared data folder")
+    return d
+
+
+@pytest.fixture(scope="session")
+def fashion(data_dir):
+    """Fashion-MNIST with the course split (loaded once per session)."""
+    from dlhw.data import load
+
+    return load("fashion-mnist", data_dir=data_dir)
+
+
+@pytest.fixture(scope="session")
+def fashion_small(fashion):
+    """3000 training rows, 1000 dev and test rows of Fashion-MNIST."""
+    return fashion.subset(3000, 1000)
+
+
+@pytest.fixture(scope="session")
+def ames(data_dir):
+    from dlhw.data import load
+
+    return load("ames", data_dir=data_dir)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path, monkeypatch):
+    """Tests never touch the user's cache: it points at a fresh temporary folder."""
+    monkeypatch.setenv("DLHW_CACHE_DIR", str(tmp_path / "cache"))
