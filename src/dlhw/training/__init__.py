@@ -1,0 +1,1 @@
+"""The training protocol shared by every model: epochs, best-validation checkpoint, history, plots."""

@@ -1,0 +1,85 @@
+"""Per-epoch metrics of one training run, and which epoch was best."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dlhw.io import load_json, save_json
+
+HISTORY_FILE = "history.json"
+
+
+@dataclass
+class History:
+    """Metrics per epoch (``metrics[name][epoch - 1]``) and the best epoch by ``monitor``.
+
+    Metric names are ``<split>_<quantity>``: ``train_loss``, ``train_accuracy``,
+    ``dev_accuracy``, ``dev_loss``, ``test_accuracy``, ``train_rmse``, ``test_rmse``,
+    ``distance_to_analytic``, ``epoch_seconds`` ... Epochs are 1-based.
+    """
+
+    monitor: str = "dev_accuracy"
+    mode: str = "max"  # "max" for accuracies, "min" for losses / RMSE
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    best_epoch: int | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def epochs(self) -> int:
+        return max((len(v) for v in self.metrics.values()), default=0)
+
+    def append(self, **values: float) -> bool:
+        """Record one epoch's metrics; return True when it is the new best by ``monitor``."""
+        for k, v in values.items():
+            self.metrics.setdefault(k, []).append(float(v))
+        current = values.get(self.monitor)
+        if current is None or math.isnan(current):
+            return False
+        best = self.best_value
+        improved = (best is None or (current > best if self.mode == "max" else current < best))
+        if improved:
+            self.best_epoch = self.epochs
+        return improved
+
+    @property
+    def best_value(self) -> float | None:
+        if self.best_epoch is None:
+            return None
+        return self.metrics[self.monitor][self.best_epoch - 1]
+
+    def last(self, name: str) -> float:
+        return self.metrics[name][-1]
+
+    def at_best(self, name: str) -> float | None:
+        """The value of metric ``name`` at the best epoch."""
+        if self.best_epoch is None or name not in self.metrics:
+            return None
+        return self.metrics[name][self.best_epoch - 1]
+
+    def truncate(self, epochs: int) -> None:
+        """Keep the first ``epochs`` epochs (for resuming after an interruption)."""
+        self.metrics = {k: v[:epochs] for k, v in self.metrics.items()}
+        if self.best_epoch is not None and self.best_epoch > epochs:
+            vals = self.metrics.get(self.monitor, [])
+            pick = max if self.mode == "max" else min
+            self.best_epoch = (vals.index(pick(vals)) + 1) if vals else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"monitor": self.monitor, "mode": self.mode, "best_epoch": self.best_epoch,
+                "config": self.config, "metrics": self.metrics}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "History":
+        return cls(monitor=d["monitor"], mode=d["mode"], metrics={k: list(v) for k, v in d["metrics"].items()},
+                   best_epoch=d.get("best_epoch"), config=d.get("config", {}))
+
+    def save(self, out_dir: str | os.PathLike) -> Path:
+        return save_json(Path(out_dir) / HISTORY_FILE, self.to_dict())
+
+    @classmethod
+    def load(cls, out_dir: str | os.PathLike) -> "History":
+        return cls.from_dict(load_json(Path(out_dir) / HISTORY_FILE))
