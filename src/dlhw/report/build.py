@@ -1,0 +1,155 @@
+"""``build_reports``: the PDF (Typst) and Markdown reports of each homework from stored results."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from dlhw.errors import DlhwError
+from dlhw.report import answers, markdown_render, typst_render
+from dlhw.report.assemble import Sources, body_blocks
+from dlhw.report.blocks import Block, Figure, Paragraph, TypstSource
+from dlhw.report.frontmatter import runs_appendix, title_page
+from dlhw.report.outline import OUTLINES, get_outline
+from dlhw.results import ExperimentResult, load_result
+
+log = logging.getLogger("dlhw.report")
+TEMPLATE = Path(__file__).with_name("templates") / "report.typ"
+# Everything build_reports writes in reports/<homework>/ (removed first, so nothing stale stays).
+_OWNED = ("figures", "answers", "discussions", "report.typ", "report.pdf", "report.md",
+          typst_render.TEMPLATE_NAME, "_probe.typ")
+
+
+class ReportError(DlhwError):
+    """The report could not be compiled."""
+
+
+def _registered() -> dict[str, tuple[str, ...]]:
+    from dlhw.experiments import all_experiments
+
+    try:
+        return {e.id: tuple(e.covers) for e in all_experiments()}
+    except Exception as exc:  # a broken experiment module must not hide the other results
+        log.warning("could not list the experiments (%r); reporting stored results only", exc)
+        return {}
+
+
+def load_sources(runs_root: Path, out_dir: Path) -> Sources:
+    """Read every result under ``runs_root`` that the registry or an outline names."""
+    registered = _registered()
+    ids = list(registered) + [e for o in OUTLINES.values() for s in o.sections()
+                              for e in s.experiments]
+    if runs_root.is_dir():
+        ids += sorted(p.parent.name for p in runs_root.glob("*/result.json"))
+    results: dict[str, ExperimentResult | None] = {}
+    problems: dict[str, str] = {}
+    for exp_id in dict.fromkeys(ids):
+        try:
+            results[exp_id] = load_result(runs_root / exp_id)
+        except Exception as exc:  # unreadable JSON: reported, never shown as a number
+            results[exp_id], problems[exp_id] = None, f"{type(exc).__name__}: {exc}"
+    discussions, problem = answers.load_discussions()
+    if problem:
+        problems["dlhw.answers.discussions"] = problem
+    return Sources(results, problems, registered, runs_root, out_dir, discussions)
+
+
+def _clean(out_dir: Path) -> None:
+    for name in _OWNED:
+        path = out_dir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def _compile(out_dir: Path, blocks: Sequence[Block]) -> Path:
+    import typst
+
+    for b in blocks:
+        if isinstance(b, TypstSource) and b.kind == "discussion":
+            (out_dir / b.path).parent.mkdir(parents=True, exist_ok=True)
+            (out_dir / b.path).write_text(b.source, encoding="utf-8")
+    source = out_dir / "report.typ"
+    source.write_text(typst_render.render(blocks), encoding="utf-8")
+    pdf = out_dir / "report.pdf"
+    typst.compile(str(source), output=str(pdf), root=str(out_dir), ignore_system_fonts=True)
+    return pdf
+
+
+def _compiles(out_dir: Path, b: TypstSource | Figure) -> str | None:
+    """None when the answer (``#include``) or image of ``b`` compiles alone, else the message."""
+    import typst
+
+    probe = out_dir / "_probe.typ"
+    call = "include" if isinstance(b, TypstSource) else "image"
+    probe.write_text(f"#{call}({typst_render.typst_string(b.path)})\n", encoding="utf-8")
+    try:
+        typst.compile(str(probe), root=str(out_dir), ignore_system_fonts=True)
+        return None
+    except Exception as exc:  # typst.TypstError, with the compiler's message
+        return " ".join(str(exc).split())[:300]
+    finally:
+        probe.unlink(missing_ok=True)
+
+
+def _without_broken_sources(out_dir: Path, blocks: list[Block]) -> list[Block]:
+    """Replace every answer, discussion or figure that does not compile by an error note."""
+    out: list[Block] = []
+    for b in blocks:
+        error = _compiles(out_dir, b) if isinstance(b, (TypstSource, Figure)) else None
+        if error is None:
+            out.append(b)
+        elif isinstance(b, Figure):
+            log.warning("figure %s cannot be embedded: %s", b.path, error)
+            out.append(Paragraph(f"Figure {b.path} cannot be embedded: {error}.", "error"))
+        else:
+            log.warning("%s %s does not compile: %s", b.kind, b.path, error)
+            out.append(Paragraph(f"The {b.kind} of {b.label} ({b.path}) does not compile: "
+                                 f"{error}. Its source is in report.md.", "error"))
+    return out
+
+
+def build_one(homework: str, src: Sources) -> list[Path]:
+    """Write ``report.pdf`` and ``report.md`` of ``homework`` into ``src.out_dir``."""
+    outline = get_outline(homework)
+    out_dir = src.out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _clean(out_dir)
+    answers.copy_answer_tree(out_dir / "answers", src.answers_root)
+    shutil.copyfile(TEMPLATE, out_dir / typst_render.TEMPLATE_NAME)
+    blocks: list[Block] = [title_page(outline, src), *body_blocks(outline, src),
+                           *runs_appendix(outline, src)]
+    if "dlhw.answers.discussions" in src.problems:
+        blocks.insert(1, Paragraph(src.problems["dlhw.answers.discussions"], "error"))
+    md = out_dir / "report.md"
+    md.write_text(markdown_render.render(blocks), encoding="utf-8")
+    try:
+        pdf = _compile(out_dir, blocks)
+    except Exception as first:
+        log.warning("report of %s did not compile (%s); checking the answers one by one",
+                    homework, " ".join(str(first).split())[:200])
+        try:
+            pdf = _compile(out_dir, _without_broken_sources(out_dir, blocks))
+        except Exception as exc:
+            raise ReportError(f"the {homework} report does not compile: {exc}; see "
+                              f"{out_dir / 'report.typ'}") from exc
+    return [pdf, md]
+
+
+def build_reports(homework: str, runs_root: Path, out_root: Path) -> list[Path]:
+    """Build ``out_root/<hw>/report.pdf`` and ``report.md`` for ``homework`` (or ``"all"``).
+
+    Every figure and number is read from ``runs_root/<experiment>/result.json``; a missing result
+    reads "not run". Returns the written paths (PDF, Markdown) per homework.
+    """
+    homeworks = list(OUTLINES) if homework == "all" else [get_outline(homework).homework]
+    runs_root, out_root = Path(runs_root), Path(out_root)
+    paths: list[Path] = []
+    for hw in sorted(homeworks, key=lambda h: h != "hw2122"):
+        src = load_sources(runs_root, out_root / hw)
+        paths += build_one(hw, replace(src, out_dir=out_root / hw))
+    return paths
