@@ -1,0 +1,83 @@
+"""The hyperparameters of one PyTorch run, validated in one place.
+
+:class:`NetConfig` is what the grid runner expands, what a run folder stores beside its
+checkpoints (``config.json``) and what :func:`dlhw.nets.from_config` builds a model from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dlhw.errors import ConfigError
+from dlhw.validation import check_choice, check_int, check_positive, check_probability
+
+MODELS = ("logistic_regression", "mlp")
+ACTIVATION_NAMES = ("relu", "tanh")
+OPTIMIZER_NAMES = ("sgd", "adam")
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    """One PyTorch training configuration (the skeletons' flags, keyword-only).
+
+    Attributes
+    ----------
+    model : ``"logistic_regression"`` or ``"mlp"`` (a :class:`FeedforwardNetwork`).
+    lr : learning rate (> 0).   l2 : weight decay of the optimiser (the l2 penalty, >= 0).
+    hidden_size, layers : width and number of hidden layers (mlp only).
+    dropout : probability in [0, 1) after each hidden activation (mlp only).
+    activation : ``"relu"`` or ``"tanh"``.   optimizer : ``"sgd"`` or ``"adam"``.
+    batch_size, epochs : mini-batch size and number of passes over the training set.
+    """
+
+    model: str = "mlp"
+    lr: float = 0.01
+    l2: float = 0.0
+    hidden_size: int = 200
+    layers: int = 1
+    dropout: float = 0.0
+    activation: str = "relu"
+    optimizer: str = "sgd"
+    batch_size: int = 1
+    epochs: int = 20
+
+    def __post_init__(self) -> None:
+        check_choice(self.model, "model", MODELS)
+        check_choice(self.activation, "activation", ACTIVATION_NAMES)
+        check_choice(self.optimizer, "optimizer", OPTIMIZER_NAMES)
+        # ints given for floats are fine (JSON, argparse); store floats so ids are canonical
+        object.__setattr__(self, "lr", check_positive(self.lr, "lr"))
+        object.__setattr__(self, "l2", check_positive(self.l2, "l2", allow_zero=True))
+        object.__setattr__(self, "dropout", check_probability(self.dropout, "dropout"))
+        for name in ("hidden_size", "layers", "batch_size", "epochs"):
+            check_int(getattr(self, name), name)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "NetConfig":
+        """Build from a mapping; an unknown key raises a ConfigError listing the valid ones."""
+        if isinstance(d, NetConfig):
+            return d
+        names = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(d) - set(names))
+        if unknown:
+            raise ConfigError(f"unknown configuration key(s) {', '.join(unknown)}; "
+                              f"valid keys: {', '.join(names)}")
+        return cls(**dict(d))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes: Any) -> "NetConfig":
+        return dataclasses.replace(self, **changes)
+
+    def slug(self) -> str:
+        """A readable, filesystem-safe id, e.g. ``mlp-lr0.01-l20-h200x1-relu-d0.3-sgd-b1-e20``."""
+        if self.model == "logistic_regression":
+            arch = "logreg"
+        else:
+            arch = f"mlp-h{self.hidden_size}x{self.layers}-{self.activation}-d{self.dropout:g}"
+        return (f"{arch}-{self.optimizer}-lr{self.lr:g}-l2{self.l2:g}"
+                f"-b{self.batch_size}-e{self.epochs}")
