@@ -3,8 +3,9 @@
 * cross-entropy with softmax: L(z) = -log softmax(z)_y, dL/dz = softmax(z) - e_y.
 * the relumax loss: L(z) = -log((relumax_b(z)_y + eps) / (1 + K eps)), eps > 0. The eps keeps
   the loss finite where relumax_b(z)_y = 0 (a sparse output: -log 0 = inf, with zero gradient);
-  dividing by 1 + K eps makes (p + eps) / (1 + K eps) a distribution, so L >= 0 and L = 0 iff
-  p = e_y. Its gradient is dL/dz = -J^T e_y / (p_y + eps), J the relumax Jacobian, i.e.
+  dividing by 1 + K eps makes (p + eps) / (1 + K eps) a distribution (the eps-smoothed p), so
+  L is its cross-entropy, with minimum log((1 + K eps) / (1 + eps)) > 0 at p = e_y and maximum
+  log((1 + K eps) / eps) wherever p_y = 0. Its gradient is dL/dz = -J^T e_y / (p_y + eps), J the relumax Jacobian, i.e.
   dL/dz = -(w - e_k sum(w)) / (Z (p_y + eps)) with w = s * (e_y - p_y) (see relumax).
 
 Shapes: ``z`` is (K,) with an integer ``y``, or (N, K) with ``y`` (N,) integer labels.
