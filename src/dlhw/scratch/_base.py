@@ -1,0 +1,189 @@
+"""What every scratch model shares: input checks, the epoch loop and its backend dispatch, state.
+
+A model defines its parameters (``_params``), one per-example step (``_step``, the update with
+the *current* weights) and a batch ``predict``. Everything else, including ``train_epoch``, is
+here, so the numba fast path (``dlhw.scratch._fast``) only has to replace
+:meth:`ScratchModel._train_epoch_numpy` for a model, never the checks around it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+
+from dlhw.errors import CheckpointError, ConfigError, ShapeError
+from dlhw.validation import check_array, check_choice, check_int, check_labels, check_positive
+
+BACKENDS = ("numpy", "numba")
+
+
+def check_order(order: Any, n: int) -> np.ndarray:
+    """``order`` as an int64 index array into ``n`` rows (``None`` means 0..n-1)."""
+    if order is None:
+        return np.arange(n, dtype=np.int64)
+    order = check_array(order, "order", ndim=1, dtype_kind="iu")
+    if order.size and (order.min() < 0 or order.max() >= n):
+        raise ShapeError(f"order has indices in [{order.min()}, {order.max()}], expected 0..{n - 1}; "
+                         f"pass a permutation of the row indices, e.g. rng.permutation(len(X))")
+    return order.astype(np.int64, copy=False)
+
+
+class ScratchModel(ABC):
+    """Base of the numpy models.
+
+    Class attributes
+    ----------------
+    task : ``"classification"`` or ``"regression"``.
+    metric : what :meth:`evaluate` returns, ``"accuracy"`` or ``"rmse"``.
+    loss_name : what :meth:`train_epoch` returns per example, averaged (``"loss"``; the
+        perceptron's is ``"mistakes"``, the fraction of examples that caused an update).
+    default_learning_rate : the texts' step size for this model.
+    """
+
+    task: ClassVar[str] = "classification"
+    metric: ClassVar[str] = "accuracy"
+    loss_name: ClassVar[str] = "loss"
+    default_learning_rate: ClassVar[float] = 0.001
+    _params: ClassVar[tuple[str, ...]] = ()
+    n_classes: int | None = None
+    n_features: int
+
+    # ---- configuration and state -------------------------------------------------------
+    @abstractmethod
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (stored beside checkpoints)."""
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of the parameters by name (``W`` or ``W1, b1, W2, b2`` ...)."""
+        return {k: np.array(getattr(self, k), dtype=np.float64, copy=True) for k in self._params}
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Replace the parameters by (copies of) ``state``; names and shapes must match."""
+        missing = set(self._params) - set(state)
+        extra = set(state) - set(self._params)
+        if missing or extra:
+            raise CheckpointError(f"{type(self).__name__} state has keys {sorted(state)}, expected "
+                                  f"{list(self._params)}; load a checkpoint of the same model")
+        for k in self._params:
+            want = np.shape(getattr(self, k))
+            got = np.asarray(state[k])
+            if got.shape != want:
+                raise CheckpointError(f"{type(self).__name__}.{k} has shape {want} but the checkpoint "
+                                      f"has {got.shape}; build the model with the checkpoint's config")
+        for k in self._params:
+            setattr(self, k, np.array(state[k], dtype=np.float64, copy=True))
+
+    def params_finite(self) -> bool:
+        """True when no parameter holds NaN or inf (the divergence check)."""
+        return all(np.isfinite(getattr(self, k)).all() for k in self._params)
+
+    # ---- input checks -------------------------------------------------------------------
+    def _check_X(self, X: Any) -> np.ndarray:
+        return check_array(X, "X", ndim=2, dtype_kind="fiu", shape=(None, self.n_features))
+
+    def _check_X_y(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        X = self._check_X(X)
+        if self.task == "classification":
+            y = check_labels(y, self.n_classes)
+        else:
+            y = check_array(y, "y", ndim=1, dtype_kind="fiu").astype(np.float64, copy=False)
+        if len(X) != len(y):
+            raise ShapeError(f"X has {len(X)} rows but y has {len(y)}; they must match")
+        return X, y
+
+    def _check_example(self, x_i: Any, y_i: Any) -> tuple[np.ndarray, Any]:
+        x_i = check_array(x_i, "x_i", ndim=1, dtype_kind="fiu", shape=(self.n_features,))
+        if self.task == "classification":
+            if isinstance(y_i, (bool, np.bool_)) or not isinstance(y_i, (int, np.integer)) \
+                    or not 0 <= y_i < self.n_classes:
+                raise ShapeError(f"y_i must be an integer label in 0..{self.n_classes - 1}, got {y_i!r}")
+            return x_i, int(y_i)
+        return x_i, float(y_i)
+
+    # ---- training ------------------------------------------------------------------------
+    def _step(self, x: np.ndarray, y: Any, lr: float) -> float:
+        """One SGD step on one example with the current weights; returns its loss (before)."""
+        loss, grads = self.loss_and_grads(x, y)
+        for k, g in grads.items():
+            p = getattr(self, k)
+            p -= lr * g  # in place: the parameter arrays keep their identity
+        return loss
+
+    def loss_and_grads(self, x_i: np.ndarray, y_i: Any) -> tuple[float, dict[str, np.ndarray]]:
+        """The per-example objective and its gradient for every parameter (see each model)."""
+        raise ConfigError(f"{type(self).__name__} is trained by mistake-driven updates and has no "
+                          f"differentiable loss; use update_weight")
+
+    def update_weight(self, x_i: Any, y_i: Any, learning_rate: float | None = None) -> float:
+        """One update on example ``x_i`` (n_features,) with label/target ``y_i``; returns its loss."""
+        x_i, y_i = self._check_example(x_i, y_i)
+        lr = self._check_lr(learning_rate)
+        return self._step(x_i, y_i, lr)
+
+    def _check_lr(self, learning_rate: float | None) -> float:
+        lr = self.default_learning_rate if learning_rate is None else learning_rate
+        return check_positive(lr, "learning_rate")
+
+    def train_epoch(self, X: Any, y: Any, learning_rate: float | None = None, order: Any = None,
+                    backend: str = "numpy") -> float:
+        """One pass of batch-1 SGD over the rows ``order`` of ``X`` (n, n_features), ``y`` (n,).
+
+        ``order`` is this epoch's permutation of row indices (default: the given row order).
+        Returns the mean per-example ``loss_name`` seen during the pass (each measured just
+        before its own update). ``backend`` picks the reference ``"numpy"`` loop or the
+        compiled ``"numba"`` twin (:mod:`dlhw.scratch._fast`).
+        """
+        X, y = self._check_X_y(X, y)
+        order = check_order(order, len(X))
+        lr = self._check_lr(learning_rate)
+        check_choice(backend, "backend", BACKENDS)
+        if len(order) == 0:
+            return float("nan")
+        if backend == "numpy":
+            return self._train_epoch_numpy(X, y, lr, order)
+        return _fast_module().train_epoch(self, X, y, lr, order)
+
+    def _train_epoch_numpy(self, X: np.ndarray, y: np.ndarray, lr: float, order: np.ndarray) -> float:
+        """The reference loop: one :meth:`_step` per example, in ``order``."""
+        total = 0.0
+        for i in order:
+            total += self._step(X[i], y[i], lr)
+        return total / len(order)
+
+    # ---- inference -----------------------------------------------------------------------
+    def predict(self, X: Any) -> np.ndarray:
+        """Predictions for the rows of ``X`` (n, n_features): labels (n,) or real values (n,)."""
+        return self._predict(self._check_X(X))
+
+    @abstractmethod
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        """Predictions for checked rows ``X`` (n, n_features)."""
+
+    def evaluate(self, X: Any, y: Any) -> float:
+        """Accuracy (classifiers) or root-mean-squared error (regression) on ``X``, ``y``."""
+        X, y = self._check_X_y(X, y)
+        pred = self._predict(X)
+        if self.task == "classification":
+            return float(np.mean(pred == y))
+        return float(np.sqrt(np.mean((pred - y) ** 2)))
+
+
+def _fast_module():
+    """The compiled backend, imported on first use."""
+    try:
+        return importlib.import_module("dlhw.scratch._fast")
+    except ImportError as exc:
+        raise ConfigError(f"backend 'numba' is unavailable ({exc}); use backend='numpy' or "
+                          f"install numba") from None
+
+
+def check_sizes(n_classes: int | None, n_features: int, hidden_size: int | None = None) -> None:
+    """Validate the size arguments every constructor takes."""
+    if n_classes is not None:
+        check_int(n_classes, "n_classes", minimum=2)
+    check_int(n_features, "n_features", minimum=1)
+    if hidden_size is not None:
+        check_int(hidden_size, "hidden_size", minimum=1)

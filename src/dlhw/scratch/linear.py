@@ -1,0 +1,90 @@
+"""Linear classifiers: the multi-class perceptron and multinomial logistic regression.
+
+Both score an example with ``W @ x`` (W of shape (n_classes, n_features)) and predict the
+arg-max. **Bias:** there is no separate bias vector; like the courses' skeletons, load the data
+with ``dlhw.data.load(..., bias=True)`` to append a constant-1 feature, whose column of ``W``
+is the bias. For logistic regression that column is therefore part of ``W`` and *is*
+penalised by L2 (as in the skeleton, which has no separate bias either).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dlhw.scratch._base import ScratchModel, check_sizes
+from dlhw.scratch._ops import cross_entropy, cross_entropy_rows
+from dlhw.validation import check_positive
+
+
+class _LinearClassifier(ScratchModel):
+    """``W`` (n_classes, n_features), zeros at start; prediction = arg-max of ``W @ x``."""
+
+    _params = ("W",)
+
+    def __init__(self, n_classes: int, n_features: int) -> None:
+        check_sizes(n_classes, n_features)
+        self.n_classes, self.n_features = int(n_classes), int(n_features)
+        self.W = np.zeros((self.n_classes, self.n_features))  # (K, D)
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        return (X @ self.W.T).argmax(axis=1)  # (N, K) -> (N,); ties go to the lowest class
+
+
+class Perceptron(_LinearClassifier):
+    """Multi-class perceptron (2025-26 Q1.1, 2021-22 Q3.1a).
+
+    For each example, in order, with the **current** weights: ``y_hat = argmax(W @ x)``; on a
+    mistake ``W[y] += lr * x`` and ``W[y_hat] -= lr * x``; a correct example changes nothing.
+    The step ``learning_rate`` defaults to 1 (the texts' perceptron has none; from zero weights
+    any constant step gives the same predictions). :meth:`train_epoch` returns the fraction
+    of examples that caused an update (``loss_name = "mistakes"``).
+    """
+
+    loss_name = "mistakes"
+    default_learning_rate = 1.0
+
+    def config(self) -> dict[str, Any]:
+        return {"n_classes": self.n_classes, "n_features": self.n_features}
+
+    def _step(self, x: np.ndarray, y: int, lr: float) -> float:
+        y_hat = int(np.argmax(self.W @ x))  # scored with the current weights
+        if y_hat == y:
+            return 0.0
+        self.W[y] += lr * x
+        self.W[y_hat] -= lr * x
+        return 1.0
+
+
+class LogisticRegression(_LinearClassifier):
+    """Multinomial logistic regression with L2, trained by batch-1 SGD (2025-26 Q1.2, 2021-22 Q3.1b).
+
+    Per-example objective ``L(W) = -log softmax(W @ x)[y] + l2/2 * ||W||_F^2``; its gradient is
+    ``(softmax(W @ x) - e_y) x^T + l2 * W``, and one step is ``W -= lr * grad``. The bias, a
+    column of ``W`` for the constant-1 feature, is penalised too. The training loss returned by
+    :meth:`train_epoch` is this objective (penalty included), averaged over the epoch.
+    """
+
+    def __init__(self, n_classes: int, n_features: int, l2: float = 0.0) -> None:
+        super().__init__(n_classes, n_features)
+        self.l2 = check_positive(l2, "l2", allow_zero=True)
+
+    def config(self) -> dict[str, Any]:
+        return {"n_classes": self.n_classes, "n_features": self.n_features, "l2": self.l2}
+
+    def loss_and_grads(self, x_i: np.ndarray, y_i: int) -> tuple[float, dict[str, np.ndarray]]:
+        """``(L(W), {"W": dL/dW})`` for one example ``x_i`` (D,), label ``y_i``."""
+        z = self.W @ x_i  # (K,)
+        loss, dz = cross_entropy(z, y_i)  # dz (K,)
+        dW = np.outer(dz, x_i)  # (K, D)
+        if self.l2:
+            loss += 0.5 * self.l2 * float(np.sum(self.W * self.W))
+            dW += self.l2 * self.W
+        return loss, {"W": dW}
+
+    def loss(self, X: Any, y: Any) -> float:
+        """Mean objective over the rows of ``X`` (n, D) with labels ``y`` (n,)."""
+        X, y = self._check_X_y(X, y)
+        data = float(np.mean(cross_entropy_rows(X @ self.W.T, y)))
+        return data + 0.5 * self.l2 * float(np.sum(self.W * self.W))

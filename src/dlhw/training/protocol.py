@@ -1,0 +1,247 @@
+"""The one training protocol of the scratch models (and any model with their interface).
+
+``train(model, dataset, epochs=..., learning_rate=..., seed=..., out_dir=...)``:
+
+1. epoch ``k`` (1-based) visits the training rows in the order
+   ``default_rng([seed, k]).permutation(n)``: a fresh shuffle per epoch that depends only on
+   the seed and ``k`` (so a resumed run sees the same orders) and that evaluation never touches;
+2. after each epoch: the divergence check (NaN/inf loss or weights -> :class:`DivergenceError`
+   naming the epoch and learning rate), the metrics of every evaluated split, the best
+   checkpoint ``best.npz`` when the monitored metric improves, then ``last.npz`` (weights +
+   history, one atomic file) and ``history.json``;
+3. at the end the best checkpoint is **reloaded from disk** into ``model`` and scored on the test
+   split; the curves are plotted (PNG + PDF).
+
+**Best.** Classifiers monitor ``dev_accuracy`` (max). Regression has no validation split in the
+2021-22 text, and choosing by test error would peek at the test set, so it monitors
+``train_rmse`` (min): the kept checkpoint is the epoch with the lowest training RMSE.
+
+**Resume.** With ``resume=True`` (default) an ``out_dir`` holding ``last.npz`` of the same run
+(same model config, learning rate, seed and training size) continues after its last finished
+epoch; the results equal an uninterrupted run bit for bit. A different run there raises
+:class:`~dlhw.errors.CheckpointError`; pass ``resume=False`` to start over.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlhw.errors import CheckpointError, ConfigError, DivergenceError
+from dlhw.training.checkpoint import load_checkpoint, model_meta, read_checkpoint, save_checkpoint
+from dlhw.training.history import HISTORY_FILE, History
+from dlhw.validation import check_int, check_positive
+
+BEST, LAST = "best.npz", "last.npz"
+EpochHook = Callable[[Any, int], dict[str, float]]
+EpochCallback = Callable[[int, dict[str, float]], None]
+
+
+def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
+    """The row order of epoch ``epoch`` (1-based): a permutation of ``n`` from ``[seed, epoch]``."""
+    return np.random.default_rng([int(seed), int(epoch)]).permutation(n)
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns: the history, the reloaded best checkpoint's test score, files."""
+
+    history: History
+    task: str
+    metric: str
+    test_metrics: dict[str, float]
+    out_dir: Path
+    figures: dict[str, str] = field(default_factory=dict)
+    resumed_epochs: int = 0
+
+    @property
+    def best_path(self) -> Path:
+        return self.out_dir / BEST
+
+    @property
+    def last_path(self) -> Path:
+        return self.out_dir / LAST
+
+    @property
+    def history_path(self) -> Path:
+        return self.out_dir / HISTORY_FILE
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        secs = self.history.metrics.get("epoch_seconds", [])
+        return float(np.mean(secs)) if secs else float("nan")
+
+    def contract_metrics(self) -> dict[str, Any]:
+        """The metrics of ``docs/results.md`` for one classifier or regression run."""
+        h, m = self.history, self.history.metrics
+        out: dict[str, Any] = {"best_epoch": h.best_epoch, "epochs": h.epochs,
+                               "seconds_per_epoch": self.seconds_per_epoch}
+        if "train_loss" in m:
+            out["final_train_loss"] = h.last("train_loss")
+        if self.task == "classification":
+            out.update(test_accuracy=self.test_metrics["test_accuracy"],
+                       final_train_accuracy=h.last("train_accuracy"))
+            if "dev_accuracy" in m:
+                out.update(best_dev_accuracy=max(m["dev_accuracy"]), final_dev_accuracy=h.last("dev_accuracy"))
+            return out
+        out.update(train_rmse=h.last("train_rmse"), test_rmse=h.last("test_rmse"),
+                   best_test_rmse=min(m["test_rmse"]),
+                   best_checkpoint_test_rmse=self.test_metrics["test_rmse"])
+        return out
+
+
+def default_monitor(model: Any, has_dev: bool) -> str:
+    """``dev_accuracy`` for classifiers with a dev split, else the training metric."""
+    return f"dev_{model.metric}" if has_dev and model.task == "classification" else f"train_{model.metric}"
+
+
+def _mode(monitor: str) -> str:
+    return "max" if monitor.endswith("accuracy") else "min"
+
+
+def _fingerprint(model: Any, lr: float, seed: int, n_train: int, monitor: str) -> dict[str, Any]:
+    return {**model_meta(model), "learning_rate": lr, "seed": seed, "n_train": n_train, "monitor": monitor}
+
+
+def _start(model: Any, out_dir: Path, fp: dict[str, Any], epochs: int, resume: bool) -> History:
+    """Restore the last finished epoch from ``out_dir/last.npz``, or start a fresh history."""
+    last = out_dir / LAST
+    if resume and last.exists():
+        state, meta = read_checkpoint(last)
+        old = meta.get("fingerprint") or {}
+        if old != fp:
+            diff = ", ".join(f"{k} {old.get(k)!r} != {fp[k]!r}" for k in fp if old.get(k) != fp[k])
+            raise CheckpointError(f"{out_dir} holds a different run ({diff}); use another output "
+                                  f"folder or resume=False (--no-resume) to overwrite it")
+        if meta["epoch"] > epochs:
+            raise CheckpointError(f"{out_dir} already has {meta['epoch']} epochs, more than the "
+                                  f"{epochs} asked; ask for at least {meta['epoch']} or start over")
+        model.load_state_dict(state)
+        return History.from_dict(meta["history"])
+    for name in (BEST, LAST):  # a fresh run never mixes with an old one's files
+        for p in (out_dir / name, (out_dir / name).with_suffix(".json")):
+            p.unlink(missing_ok=True)
+    return History(monitor=fp["monitor"], mode=_mode(fp["monitor"]),
+                   config={k: fp[k] for k in ("model", "config", "learning_rate", "seed")})
+
+
+def _check_divergence(model: Any, loss: float, epoch: int, lr: float) -> None:
+    if not math.isfinite(loss) or not model.params_finite():
+        what = f"loss is {loss}" if not math.isfinite(loss) else "weights contain NaN/inf"
+        raise DivergenceError(f"training diverged at epoch {epoch} with learning rate {lr:g} ({what}); "
+                              f"lower the learning rate")
+
+
+def _evaluate(model: Any, splits: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
+    with np.errstate(over="ignore", invalid="ignore"):
+        return {f"{name}_{model.metric}": model.evaluate(X, y) for name, (X, y) in splits.items()}
+
+
+def _eval_splits(dataset: Any, track_test: bool) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Splits scored every epoch: train, dev if any, test if asked or if there is no dev split."""
+    splits = {"train": dataset.train}
+    if dataset.dev is not None:
+        splits["dev"] = dataset.dev
+    if track_test or dataset.dev is None:
+        splits["test"] = dataset.test
+    return splits
+
+
+def _progress(progress: bool, start: int, epochs: int):
+    from tqdm.auto import tqdm
+
+    return tqdm(range(start + 1, epochs + 1), initial=start, total=epochs, disable=not progress,
+                desc="epochs", leave=False)
+
+
+def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
+          learning_rate: float | None = None, seed: int = 0, resume: bool = True,
+          monitor: str | None = None, track_test: bool = False, backend: str = "numpy",
+          epoch_hook: EpochHook | None = None, on_epoch: EpochCallback | None = None,
+          progress: bool = False, title: str | None = None) -> TrainResult:
+    """Train ``model`` on ``dataset`` (a :class:`dlhw.data.Dataset`) by the protocol above.
+
+    ``epoch_hook(model, epoch) -> {name: value}`` adds metrics each epoch (e.g. the distance to
+    the analytic solution); ``on_epoch(epoch, values)`` sees each epoch's row (printing).
+    On return ``model`` holds the best checkpoint's weights, reloaded from disk.
+    """
+    epochs = check_int(epochs, "epochs")
+    lr = check_positive(model.default_learning_rate if learning_rate is None else learning_rate,
+                        "learning_rate")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    X, y = dataset.train
+    monitor = monitor or default_monitor(model, dataset.dev is not None)
+    fp = _fingerprint(model, lr, int(seed), len(y), monitor)
+    history = _start(model, out_dir, fp, epochs, resume)
+    resumed = history.epochs
+    splits = _eval_splits(dataset, track_test)
+    if monitor.split("_", 1)[0] not in splits and monitor != f"train_{model.loss_name}":
+        raise ConfigError(f"monitor {monitor!r} is not measured; use one of "
+                          f"{', '.join(f'{s}_{model.metric}' for s in splits)}")
+    for epoch in _progress(progress, resumed, epochs):
+        values = _one_epoch(model, X, y, lr, seed, epoch, backend, splits, epoch_hook)
+        if history.append(**values):
+            save_checkpoint(out_dir / BEST, model, {"epoch": epoch, "fingerprint": fp})
+        save_checkpoint(out_dir / LAST, model, {"epoch": epoch, "fingerprint": fp,
+                                                 "history": history.to_dict()})
+        history.save(out_dir)
+        if on_epoch is not None:
+            on_epoch(epoch, values)
+    return _finish(model, dataset, history, out_dir, title or describe(model, lr, seed), resumed)
+
+
+def _one_epoch(model: Any, X: np.ndarray, y: np.ndarray, lr: float, seed: int, epoch: int,
+               backend: str, splits: dict, epoch_hook: EpochHook | None) -> dict[str, float]:
+    """Train one epoch, check for divergence, and measure it."""
+    start = time.perf_counter()
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = model.train_epoch(X, y, lr, order=epoch_order(seed, epoch, len(y)), backend=backend)
+    seconds = time.perf_counter() - start
+    _check_divergence(model, loss, epoch, lr)
+    values = {f"train_{model.loss_name}": loss, **_evaluate(model, splits)}
+    if epoch_hook is not None:
+        values.update(epoch_hook(model, epoch))
+    values["epoch_seconds"] = seconds
+    return values
+
+
+def _finish(model: Any, dataset: Any, history: History, out_dir: Path, title: str,
+            resumed: int) -> TrainResult:
+    """Reload the best checkpoint, score it on test, plot the curves."""
+    if history.best_epoch is None:
+        raise DivergenceError(f"no epoch produced a finite {history.monitor}; lower the learning rate")
+    load_checkpoint(out_dir / BEST, model)
+    test = _evaluate(model, {"test": dataset.test})
+    history.config["best_checkpoint_test"] = test
+    history.save(out_dir)
+    figures = plot_curves(history, model, out_dir, title)
+    return TrainResult(history=history, task=model.task, metric=model.metric, test_metrics=test,
+                       out_dir=out_dir, figures=figures, resumed_epochs=resumed)
+
+
+def plot_curves(history: History, model: Any, out_dir: Path, title: str) -> dict[str, str]:
+    """The standard figures: ``accuracy`` (+ ``loss``) for classifiers, ``rmse`` for regression."""
+    from dlhw.training.plots import plot_history
+
+    m = model.metric
+    figures = {m: plot_history(history, [f"train_{m}", f"dev_{m}", f"test_{m}"], out_dir / m,
+                               title=title, ylabel=m if m == "accuracy" else "RMSE")[0]}
+    if model.loss_name == "loss" and model.task == "classification":
+        figures["loss"] = plot_history(history, ["train_loss"], out_dir / "loss", title=title,
+                                       ylabel="training loss (mean per example)")[0]
+    return figures
+
+
+def describe(model: Any, lr: float, seed: int) -> str:
+    """A one-line configuration, for plot titles: ``MLP(hidden_size=100), lr=0.001, seed=0``."""
+    cfg = {k: v for k, v in model.config().items() if k not in ("n_classes", "n_features", "seed")}
+    inner = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in cfg.items())
+    return f"{type(model).__name__}({inner}), lr={lr:g}, seed={seed}"

@@ -1,0 +1,148 @@
+"""The training protocol: determinism, resume, divergence, best checkpoint, outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dlhw.errors import CheckpointError, ConfigError, DivergenceError
+from dlhw.scratch import MLP, LinearRegression, LogisticRegression, Perceptron
+from dlhw.training.checkpoint import model_from_checkpoint
+from dlhw.training.history import History
+from dlhw.training.protocol import epoch_order, train
+from toydata import blobs
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _no_time(history: History) -> dict:
+    return {k: v for k, v in history.metrics.items() if not k.endswith("seconds")}
+
+
+def _run(toy, out, epochs=4, seed=3, **kw):
+    model = MLP(toy.n_classes, toy.n_features, 5, seed=seed)
+    return model, train(model, toy, epochs=epochs, learning_rate=0.05, seed=seed, out_dir=out, **kw)
+
+
+def test_same_seed_same_history_bit_for_bit(toy, tmp_path):
+    m1, r1 = _run(toy, tmp_path / "a")
+    m2, r2 = _run(toy, tmp_path / "b")
+    assert _no_time(r1.history) == _no_time(r2.history)
+    assert r1.test_metrics == r2.test_metrics
+    for k, v in m1.state_dict().items():
+        np.testing.assert_array_equal(v, m2.state_dict()[k])
+    _, r3 = _run(toy, tmp_path / "c", seed=4)
+    assert _no_time(r3.history) != _no_time(r1.history)
+
+
+def test_epoch_orders_are_permutations_from_seed_and_epoch():
+    a = epoch_order(0, 1, 50)
+    np.testing.assert_array_equal(np.sort(a), np.arange(50))
+    np.testing.assert_array_equal(a, epoch_order(0, 1, 50))
+    assert not np.array_equal(a, epoch_order(0, 2, 50))
+    assert not np.array_equal(a, epoch_order(1, 1, 50))
+
+
+def test_resume_after_interruption_is_bit_identical(toy, tmp_path):
+    _, full = _run(toy, tmp_path / "full", epochs=5)
+
+    def stop(epoch, values):
+        if epoch == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _run(toy, tmp_path / "cut", epochs=5, on_epoch=stop)
+    model, resumed = _run(toy, tmp_path / "cut", epochs=5)  # a fresh model: weights come from disk
+    assert resumed.resumed_epochs == 3
+    assert _no_time(resumed.history) == _no_time(full.history)
+    assert resumed.test_metrics == full.test_metrics
+    best_full, _ = model_from_checkpoint(full.best_path)
+    for k, v in best_full.state_dict().items():
+        np.testing.assert_array_equal(v, model.state_dict()[k])
+
+
+def _logistic_run(out, on_epoch=None):
+    return train(LogisticRegression(3, 6), blobs(0), epochs=4, learning_rate=0.1, seed=1,
+                 out_dir=out, on_epoch=on_epoch)
+
+
+def test_resume_after_kill_9(tmp_path):
+    """A process killed with SIGKILL mid-run resumes from its last finished epoch."""
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from test_protocol import _logistic_run
+        def kill(epoch, values):
+            if epoch == 2:
+                os.kill(os.getpid(), signal.SIGKILL)
+        _logistic_run({str(tmp_path / "killed")!r}, kill)
+    """)
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    proc = subprocess.run([sys.executable, "-c", script], env=env, timeout=120)
+    assert proc.returncode == -9
+    assert History.load(tmp_path / "killed").epochs == 2
+    resumed, full = _logistic_run(tmp_path / "killed"), _logistic_run(tmp_path / "full")
+    assert resumed.resumed_epochs == 2
+    assert _no_time(resumed.history) == _no_time(full.history)
+    assert resumed.test_metrics == full.test_metrics
+
+
+def test_divergence_names_epoch_and_learning_rate(toy_regression, tmp_path):
+    with pytest.raises(DivergenceError, match=r"epoch 1 with learning rate 1e\+06"):
+        train(LinearRegression(toy_regression.n_features), toy_regression, epochs=3,
+              learning_rate=1e6, out_dir=tmp_path)
+
+
+def test_best_checkpoint_is_reloaded_for_test(toy, tmp_path):
+    model, res = _run(toy, tmp_path, epochs=6)
+    h = res.history
+    assert h.best_epoch == int(np.argmax(h.metrics["dev_accuracy"])) + 1
+    best, meta = model_from_checkpoint(res.best_path)
+    assert meta["epoch"] == h.best_epoch
+    assert res.test_metrics["test_accuracy"] == best.evaluate(*toy.test)
+    saved = json.loads(res.history_path.read_text())
+    assert saved["best_epoch"] == h.best_epoch
+    for name in ("accuracy", "loss"):
+        assert res.figures[name] == f"{name}.png"
+        assert (tmp_path / f"{name}.png").stat().st_size > 0 and (tmp_path / f"{name}.pdf").exists()
+    metrics = res.contract_metrics()
+    assert metrics["best_dev_accuracy"] == max(h.metrics["dev_accuracy"])
+    assert metrics["final_train_loss"] == h.metrics["train_loss"][-1]
+
+
+def test_regression_monitors_training_rmse(toy_regression, tmp_path):
+    model = LinearRegression(toy_regression.n_features)
+    res = train(model, toy_regression, epochs=4, learning_rate=0.01, out_dir=tmp_path)
+    h = res.history
+    assert h.monitor == "train_rmse" and h.mode == "min"
+    assert set(h.metrics) >= {"train_loss", "train_rmse", "test_rmse"}
+    assert h.best_epoch == int(np.argmin(h.metrics["train_rmse"])) + 1
+    assert res.figures == {"rmse": "rmse.png"}
+    m = res.contract_metrics()
+    assert m["best_test_rmse"] == min(h.metrics["test_rmse"]) and m["test_rmse"] == h.metrics["test_rmse"][-1]
+
+
+def test_a_different_run_in_the_same_folder_is_refused(toy, tmp_path):
+    _run(toy, tmp_path, epochs=2)
+    with pytest.raises(CheckpointError, match="different run"):
+        train(Perceptron(3, 6), toy, epochs=2, out_dir=tmp_path)
+    res = train(Perceptron(3, 6), toy, epochs=2, out_dir=tmp_path, resume=False)
+    assert res.resumed_epochs == 0
+    _run(toy, tmp_path / "x", epochs=3)
+    with pytest.raises(CheckpointError, match="more than"):
+        _run(toy, tmp_path / "x", epochs=2)
+
+
+def test_track_test_and_monitor_checks(toy, tmp_path):
+    res = train(LogisticRegression(3, 6), toy, epochs=2, learning_rate=0.1, out_dir=tmp_path,
+                track_test=True)
+    assert len(res.history.metrics["test_accuracy"]) == 2
+    with pytest.raises(ConfigError, match="monitor"):
+        train(LogisticRegression(3, 6), toy, epochs=1, out_dir=tmp_path / "m", monitor="val_accuracy")
