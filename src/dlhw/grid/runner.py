@@ -1,0 +1,167 @@
+"""Run a grid: skip finished configurations, dispatch the rest, collect the records.
+
+The unit of work is a *task*: a group of members (configurations) handed to one call. By default
+each group holds one member and the work is ``fn(member) -> metrics``; with ``group_by`` (a key
+of the parameters) members with equal keys go to one ``group_fn(members) -> [metrics, ...]`` call,
+e.g. to train same-shape models together as one vectorised ensemble. Records are still written
+per member, so resuming works at member granularity whatever the grouping.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dlhw.errors import ConfigError, DlhwError
+from dlhw.grid.backends import Backend, local_backend
+from dlhw.grid.results import GridResult
+from dlhw.grid.spec import GridSpec
+from dlhw.grid.store import GridStore, Member
+from dlhw.io import save_json
+from dlhw.rng import child_seed
+
+MemberFn = Callable[[Member], dict[str, Any]]
+GroupFn = Callable[[list[Member]], list[dict[str, Any]]]
+
+
+class GridError(DlhwError):
+    """Some configurations of a grid failed; the finished ones are kept for the next run."""
+
+
+@dataclass(frozen=True)
+class _Task:
+    """What a worker process receives: the work function and the members it runs."""
+
+    fn: MemberFn | GroupFn
+    grouped: bool
+    root: Path
+    members: tuple[Member, ...]
+
+
+def _run_task(task: _Task) -> list[str]:
+    """Worker: run the task's members, write each record (last), return the finished ids."""
+    store = GridStore(task.root)
+    for m in task.members:
+        store.prepare(m)
+    start = time.perf_counter()
+    if task.grouped:
+        outputs = task.fn(list(task.members))
+        if not isinstance(outputs, (list, tuple)) or len(outputs) != len(task.members):
+            raise ConfigError(f"group_fn must return one metrics dict per member "
+                              f"({len(task.members)}), got {type(outputs).__name__}")
+    else:
+        outputs = [task.fn(m) for m in task.members]  # groups of one
+    seconds = (time.perf_counter() - start) / len(task.members)
+    for m, metrics in zip(task.members, outputs):
+        store.write_record(m, metrics, seconds)
+    return [m.id for m in task.members]
+
+
+@dataclass
+class GridRunner:
+    """Runs a :class:`GridSpec` into ``root`` with ``fn`` (or ``group_fn`` + ``group_by``).
+
+    Attributes
+    ----------
+    root : the grid's folder (one subfolder per configuration).
+    fn : ``fn(member) -> dict`` of metrics (must include ``metric``); picklable for ``jobs > 1``.
+    group_fn, group_by : alternatively ``group_fn(members) -> [dict, ...]`` over groups of
+        unfinished members with equal ``group_by(params)``; ``max_group`` caps a group's size.
+    backend : where tasks run; default :func:`~dlhw.grid.backends.local_backend` (``jobs``).
+    jobs : processes for the default backend (None or 0: every core).
+    seed : the grid seed; member seeds are derived from it and each config's hash.
+    metric, mode : how the best configuration is chosen (``"max"`` or ``"min"``).
+    fail_fast : stop starting new tasks after the first failure.
+    dispatched : after :meth:`run`, the member ids of each task that ended, in completion order.
+    """
+
+    root: Path
+    fn: MemberFn | None = None
+    group_fn: GroupFn | None = None
+    group_by: Callable[[dict[str, Any]], Hashable] | None = None
+    max_group: int | None = None
+    backend: Backend | None = None
+    jobs: int | None = None
+    seed: int = 0
+    metric: str = "best_dev_accuracy"
+    mode: str = "max"
+    progress: bool = True
+    fail_fast: bool = False
+    dispatched: list[list[str]] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root)
+        if (self.fn is None) == (self.group_fn is None):
+            raise ConfigError("give exactly one of fn (one member per call) or group_fn (groups)")
+        if self.group_by is not None and self.group_fn is None:
+            raise ConfigError("group_by needs group_fn (a function of a list of members)")
+        if self.mode not in ("max", "min"):
+            raise ConfigError(f"mode must be 'max' or 'min', got {self.mode!r}")
+
+    def members(self, spec: GridSpec) -> list[Member]:
+        """Every configuration with its seed and folder (seeds fixed here, before any dispatch)."""
+        return [Member(config=c, seed=child_seed(self.seed, int(c.hash, 16)),
+                       out_dir=self.root / c.id) for c in spec.expand()]
+
+    def tasks(self, todo: list[Member]) -> list[_Task]:
+        """Group the unfinished members into tasks, in grid order of each group's first member."""
+        if self.group_fn is None:
+            return [_Task(self.fn, False, self.root, (m,)) for m in todo]
+        groups: dict[Hashable, list[Member]] = {}
+        for m in todo:
+            key = self.group_by(m.params) if self.group_by else m.id
+            groups.setdefault(key, []).append(m)
+        cap = self.max_group or max(len(todo), 1)
+        return [_Task(self.group_fn, True, self.root, tuple(g[i:i + cap]))
+                for g in groups.values() for i in range(0, len(g), cap)]
+
+    def run(self, spec: GridSpec) -> GridResult:
+        """Run every unfinished configuration of ``spec``; return all records (resumable)."""
+        store = GridStore(self.root)
+        save_json(self.root / "grid.json", {**spec.to_dict(), "seed": self.seed})
+        members = self.members(spec)
+        todo = [m for m in members if not store.is_finished(m.id)]
+        tasks = self.tasks(todo)
+        failures = self._dispatch(tasks, done=len(members) - len(todo), total=len(members))
+        result = GridResult.load(spec, self.root, [m.id for m in members], self.metric, self.mode)
+        if failures:
+            first = failures[0][1]
+            ids = ", ".join(i for i, _ in failures[:3]) + (" ..." if len(failures) > 3 else "")
+            raise GridError(f"{len(failures)} of {len(members)} configurations failed ({ids}); first: "
+                            f"{type(first).__name__}: {first}; fix it and rerun to resume "
+                            f"({len(result.records)} finished are kept in {self.root})") from first
+        return result
+
+    def _dispatch(self, tasks: list[_Task], *, done: int, total: int) -> list[tuple[str, BaseException]]:
+        from tqdm.auto import tqdm
+
+        backend = self.backend or local_backend(self.jobs)
+        failures: list[tuple[str, BaseException]] = []
+        left = sum(len(t.members) for t in tasks)
+        bar = tqdm(total=total, initial=done, unit="config", desc=f"grid {self.root.name}",
+                   disable=not self.progress, dynamic_ncols=True)
+        try:
+            bar.set_postfix(running=min(backend.jobs, len(tasks)), left=left, refresh=True)
+            stop = lambda: self.fail_fast and bool(failures)  # noqa: E731
+            for finished, (i, _ids, exc) in enumerate(backend.imap(_run_task, tasks, stop=stop), 1):
+                n = len(tasks[i].members)
+                self.dispatched.append([m.id for m in tasks[i].members])
+                if exc is not None:
+                    failures.extend((m.id, exc) for m in tasks[i].members)
+                else:
+                    bar.update(n)
+                left -= n
+                bar.set_postfix(running=min(backend.jobs, len(tasks) - finished), left=left,
+                                failed=len(failures), refresh=False)
+        finally:
+            bar.close()
+        return failures
+
+
+def run_grid(spec: GridSpec, fn: MemberFn, root: str | os.PathLike, **options: Any) -> GridResult:
+    """Shortcut: ``GridRunner(root, fn=fn, **options).run(spec)``."""
+    return GridRunner(Path(root), fn=fn, **options).run(spec)
