@@ -1,13 +1,37 @@
-"""``dlhw reproduce``: every experiment of the chosen homework(s), resuming, then the reports."""
+"""``dlhw reproduce``: every experiment of the chosen homework(s), resuming, then the reports.
+
+Order: the registry's (the texts' order), with each experiment's ``depends`` run before it. A
+finished result made with the same ``--quick`` flag, seed and data set is kept (resume); an
+experiment whose dependency was rerun is rerun too. One experiment failing is reported (its
+traceback goes to ``<run folder>/error.log``) and the others go on; the exit status is 1 if
+anything failed.
+"""
 
 from __future__ import annotations
 
 import argparse
 import time
+import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
-from dlhw.errors import DlhwError
+from dlhw.errors import ConfigError, DlhwError
 from dlhw.experiments.base import Experiment
+from dlhw.results import ExperimentResult
+
+ERROR_LOG = "error.log"
+
+
+@dataclass
+class Outcome:
+    """What happened to one experiment: ``ran``, ``kept``, ``failed`` or ``skipped``."""
+
+    exp_id: str
+    status: str
+    result: ExperimentResult | None = None
+    detail: str = ""
+    seconds: float = 0.0
+    out_dir: str = ""
 
 
 def datasets_of(exp: Experiment, dataset: str | None) -> tuple[str, ...]:
@@ -17,89 +41,182 @@ def datasets_of(exp: Experiment, dataset: str | None) -> tuple[str, ...]:
     return exp.datasets
 
 
-def plan(args: argparse.Namespace) -> tuple[list[Experiment], list[tuple[Experiment, str]]]:
-    """Split the chosen experiments into ``(to_run, skipped_with_reason)`` by data availability."""
-    from dlhw.data import fetch_hint, find
+def ordered(chosen: list[Experiment], registry: dict[str, Experiment]) -> list[Experiment]:
+    """``chosen`` plus their dependencies, each after what it depends on (depth first).
+
+    Raises ConfigError for an unknown dependency or a dependency cycle."""
+    out: dict[str, Experiment] = {}
+    visiting: set[str] = set()
+
+    def visit(exp: Experiment) -> None:
+        if exp.id in out:
+            return
+        if exp.id in visiting:
+            raise ConfigError(f"experiments depend on each other in a cycle through {exp.id}; "
+                              "fix Experiment.depends")
+        visiting.add(exp.id)
+        for dep in exp.depends:
+            if dep not in registry:
+                raise ConfigError(f"{exp.id} depends on unknown experiment {dep!r}; valid ids: "
+                                  f"{', '.join(registry)}")
+            visit(registry[dep])
+        visiting.discard(exp.id)
+        out[exp.id] = exp
+
+    for exp in chosen:
+        visit(exp)
+    return list(out.values())
+
+
+def plan(args: argparse.Namespace) -> tuple[list[Experiment], dict[str, str]]:
+    """``(experiments in run order, {id: reason} for those that cannot run for lack of data)``."""
+    from dlhw.data import find
     from dlhw.experiments import all_experiments
 
-    run, skipped = [], []
-    for exp in all_experiments():
-        if args.homework not in ("all", exp.homework):
-            continue
-        missing = [d for d in datasets_of(exp, args.dataset) if find(d, args.data_dir) is None]
-        if missing:
-            skipped.append((exp, f"missing data {', '.join(missing)}: {fetch_hint(missing[0])}"))
-        else:
-            run.append(exp)
-    return run, skipped
+    registry = {e.id: e for e in all_experiments()}
+    chosen = [e for e in registry.values() if args.homework in ("all", e.homework)]
+    exps = ordered(chosen, registry)
+    missing = {}
+    for exp in exps:
+        absent = [d for d in datasets_of(exp, args.dataset) if find(d, args.data_dir) is None]
+        if absent:
+            missing[exp.id] = f"missing data: {', '.join(absent)}"
+    return exps, missing
 
 
-def _is_current(out_dir: Path, quick: bool, dataset: str | None, exp: Experiment) -> bool:
-    """True when ``out_dir`` holds a finished result made with the same quick flag and data set."""
+def _report_missing_data(exps: list[Experiment], args: argparse.Namespace) -> None:
+    """One block per absent data set, with the command that fetches it."""
+    from dlhw.data import fetch_hint, find
+
+    needed = dict.fromkeys(d for e in exps for d in datasets_of(e, args.dataset))
+    for name in needed:
+        if find(name, args.data_dir) is None:
+            users = [e.id for e in exps if name in datasets_of(e, args.dataset)]
+            print(f"missing data set {name} (needed by {len(users)} experiments): {fetch_hint(name)}")
+            if name == "emnist-letters":
+                print("  or run the 2025-26 experiments on Fashion-MNIST: "
+                      "dlhw reproduce --dataset fashion-mnist")
+
+
+def is_current(out_dir: Path, args: argparse.Namespace, exp: Experiment) -> ExperimentResult | None:
+    """The finished result in ``out_dir`` if it was made with the same quick flag, seed and data
+    set (so it can be kept), else None."""
     from dlhw.results import load_result
 
     try:
         res = load_result(out_dir)
-    except DlhwError:
-        return False
-    if res is None or res.quick != quick:
-        return False
-    wanted = datasets_of(exp, dataset)
-    return not wanted or res.dataset in wanted
+    except (DlhwError, ValueError, TypeError, KeyError):
+        return None
+    if res is None or res.quick != args.quick or res.seed != args.seed:
+        return None
+    wanted = datasets_of(exp, args.dataset)
+    return res if not wanted or res.dataset in wanted else None
 
 
-def reproduce(args: argparse.Namespace) -> int:
-    """Run, resume, summarise, report. Returns the process exit status."""
+def run_one(exp: Experiment, args: argparse.Namespace, rerun: bool) -> Outcome:
+    """Keep or run one experiment; never raises for the experiment's own failure."""
     from dlhw.cli import _context
     from dlhw.experiments.execute import execute
 
-    to_run, skipped = plan(args)
-    print(f"dlhw reproduce: {len(to_run)} experiments to run, {len(skipped)} skipped")
-    for exp, why in skipped:
-        print(f"  skip {exp.id}: {why}")
-    rows, failures = [], 0
-    for exp in to_run:
-        ctx = _context(args, exp.id, {})
-        if _is_current(ctx.out_dir, args.quick, args.dataset, exp):
-            status, res = "kept", None
-            from dlhw.results import load_result
-            res = load_result(ctx.out_dir)
-        else:
-            t0 = time.perf_counter()
-            try:
-                res = execute(exp, ctx)
-                status = "ran"
-            except DlhwError as exc:
-                print(f"  FAILED {exp.id}: {exc}")
-                rows.append((exp.id, "failed", "", f"{time.perf_counter() - t0:.1f}", str(ctx.out_dir)))
-                failures += 1
-                continue
-        key = f"{res.key_metric} = {_fmt(res.metrics.get(res.key_metric))}"
-        rows.append((exp.id, status, key, f"{res.wall_time_s:.1f}", str(ctx.out_dir)))
-        print(f"  {status} {exp.id}: {key} ({res.wall_time_s:.1f} s)")
-    _build_reports(args)
-    _print_summary(rows)
-    return 1 if failures else 0
-
-
-def _build_reports(args: argparse.Namespace) -> None:
+    ctx = _context(args, exp.id, {})
+    kept = None if rerun else is_current(ctx.out_dir, args, exp)
+    if kept is not None:
+        return Outcome(exp.id, "kept", kept, seconds=kept.wall_time_s, out_dir=str(ctx.out_dir))
+    t0 = time.perf_counter()
     try:
-        from dlhw.report import build_reports
-    except ImportError:
-        print("reports: the report builder is not installed yet; skipped")
+        res = execute(exp, ctx)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # one experiment's failure must not stop the others
+        ctx.out_dir.mkdir(parents=True, exist_ok=True)
+        (ctx.out_dir / ERROR_LOG).write_text(traceback.format_exc(), encoding="utf-8")
+        detail = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DlhwError) else str(exc)
+        return Outcome(exp.id, "failed", None, f"{detail} (traceback in {ctx.out_dir / ERROR_LOG})",
+                       time.perf_counter() - t0, str(ctx.out_dir))
+    (ctx.out_dir / ERROR_LOG).unlink(missing_ok=True)
+    return Outcome(exp.id, "ran", res, seconds=res.wall_time_s, out_dir=str(ctx.out_dir))
+
+
+def key_number(res: ExperimentResult | None) -> str:
+    """``test_accuracy = 0.8123`` (formatted as the report formats it)."""
+    from dlhw.report.markup import fmt_value
+
+    if res is None:
+        return ""
+    return f"{res.key_metric} = {fmt_value(res.metrics.get(res.key_metric))}"
+
+
+def run_all(exps: list[Experiment], missing: dict[str, str], args: argparse.Namespace) -> list[Outcome]:
+    """Run ``exps`` in order, printing a progress line for each."""
+    outcomes: dict[str, Outcome] = {}
+    for i, exp in enumerate(exps, 1):
+        tag = f"[{i}/{len(exps)}] {exp.id}"
+        blocked = [d for d in exp.depends if outcomes[d].status in ("failed", "skipped")]
+        if exp.id in missing or blocked:
+            why = missing.get(exp.id) or f"dependency {blocked[0]} did not finish"
+            outcomes[exp.id] = Outcome(exp.id, "skipped", detail=why)
+            print(f"{tag}: skipped ({why})", flush=True)
+            continue
+        print(f"{tag}: {exp.title} ...", flush=True)
+        rerun = any(outcomes[d].status == "ran" for d in exp.depends)
+        out = outcomes[exp.id] = run_one(exp, args, rerun)
+        text = out.detail if out.status == "failed" else f"{key_number(out.result)} ({out.seconds:.1f} s)"
+        print(f"{tag}: {out.status.upper() if out.status == 'failed' else out.status} {text}",
+              flush=True)
+    return list(outcomes.values())
+
+
+def _check_device(device: str) -> None:
+    if device == "cpu":
         return
-    for path in build_reports(args.homework, runs_root=Path(args.runs_dir),
-                              out_root=Path(args.reports_dir)):
+    if not device.startswith("cuda"):
+        raise ConfigError(f"--device must be cpu or cuda, got {device!r}")
+    import torch
+
+    if not torch.cuda.is_available():
+        raise ConfigError("--device cuda was given but torch sees no GPU; use --device cpu")
+
+
+def reproduce(args: argparse.Namespace) -> int:
+    """Run, resume, report, summarise. Returns the process exit status (1 if anything failed)."""
+    _check_device(args.device)
+    start = time.perf_counter()
+    exps, missing = plan(args)
+    print(f"dlhw reproduce: {len(exps)} experiments ({args.homework}), "
+          f"{'quick mode' if args.quick else 'full runs'}, seed {args.seed}"
+          + (f", 2025-26 on {args.dataset}" if args.dataset else ""), flush=True)
+    _report_missing_data(exps, args)
+    outcomes = run_all(exps, missing, args)
+    report_ok = _build_reports(args)
+    print_summary(outcomes)
+    failed = [o.exp_id for o in outcomes if o.status == "failed"]
+    print(f"done in {time.perf_counter() - start:.1f} s; {len(failed)} failed"
+          + (f": {', '.join(failed)}" if failed else ""))
+    return 1 if failed or not report_ok else 0
+
+
+def _build_reports(args: argparse.Namespace) -> bool:
+    """Build the reports; False (after saying why) if that failed."""
+    from dlhw.report import build_reports
+
+    try:
+        paths = build_reports(args.homework, runs_root=Path(args.runs_dir),
+                              out_root=Path(args.reports_dir))
+    except Exception as exc:  # the runs are kept; the report can be rebuilt with dlhw report
+        print(f"reports FAILED: {type(exc).__name__}: {exc} (rebuild with: dlhw report)")
+        return False
+    for path in paths:
         print(f"wrote {path}")
+    return True
 
 
-def _fmt(v) -> str:
-    return f"{v:.4f}" if isinstance(v, float) else str(v)
-
-
-def _print_summary(rows: list[tuple[str, ...]]) -> None:
+def print_summary(outcomes: list[Outcome]) -> None:
+    """A table: experiment, status, key number, wall time, where its outputs are."""
     header = ("experiment", "status", "key number", "wall s", "outputs")
+    rows = [(o.exp_id, o.status, key_number(o.result) or o.detail[:60],
+             f"{o.seconds:.1f}" if o.status in ("ran", "kept", "failed") else "", o.out_dir)
+            for o in outcomes]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     print()
     for r in [header, *rows]:
-        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())

@@ -44,3 +44,36 @@ def fabricate(runs_root: Path, exp_id: str, *, metrics: dict, key_metric: str = 
 @pytest.fixture
 def fabricated():
     return fabricate
+
+
+def pdf_pages(path: Path) -> list[str]:
+    """The text of each page of a PDF (pypdf), whitespace collapsed."""
+    import pypdf
+
+    return [" ".join(p.extract_text().split()) for p in pypdf.PdfReader(path).pages]
+
+
+def pdf_bold_runs(path: Path) -> list[str]:
+    """The text runs of a PDF that are set in a bold font."""
+    import pypdf
+
+    runs: list[str] = []
+
+    def visit(text, _cm, _tm, font, _size):
+        if font and "Bold" in str(font.get("/BaseFont", "")) and text.strip():
+            runs.append(text.strip())
+
+    for page in pypdf.PdfReader(path).pages:
+        page.extract_text(visitor_text=visit)
+    return runs
+
+
+def mission_ids(homework: str) -> list[str]:
+    """The requirement ids of ``homework`` in ``shared/docs/mission.md``, in order."""
+    import re
+
+    path = Path(__file__).resolve().parents[3] / "shared" / "docs" / "mission.md"
+    if not path.is_file():
+        pytest.skip(f"no mission.md at {path}")
+    text = path.read_text(encoding="utf-8")
+    return re.findall(rf"^\| ({homework}\.q[0-9.a-z-]+) \|", text, flags=re.M)

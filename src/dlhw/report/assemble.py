@@ -159,7 +159,7 @@ def body_blocks(outline: Outline, src: Sources) -> list[Block]:
             extra = answer_blocks(outline.homework, s, src)
             if not extra and not plan[s.mission_id]:
                 extra = [Paragraph(f"No written answer yet (expected in src/dlhw/answers/"
-                                   f"{outline.homework}/{s.answer}.typ).", "notrun")]
+                                   f"{outline.homework}/{s.answer}.typ).", "pending")]
             blocks += extra
     return blocks + _other_runs(outline, src, seen)
 

@@ -33,7 +33,8 @@ class Heading:
 @dataclass
 class Paragraph:
     """Text in a ``style``: ``question`` (the text's request), ``meta`` (run facts), ``plain``,
-    ``notrun`` (a result that does not exist) or ``error`` (something that failed)."""
+    ``notrun`` (a result that does not exist), ``pending`` (an answer not written yet) or
+    ``error`` (something that failed)."""
 
     text: str
     style: str = "plain"

@@ -28,7 +28,7 @@ def _joined(values: Iterable[object], empty: str = "–") -> str:
 
 
 def _dataset_label(name: str) -> str:
-    return f"{DATASET_NAMES.get(name, name)} ({name})"
+    return f"{DATASET_NAMES[name]} ({name})" if name in DATASET_NAMES else name
 
 
 def title_page(outline: Outline, src: Sources) -> TitlePage:

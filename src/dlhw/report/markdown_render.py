@@ -10,7 +10,7 @@ from dlhw.report.markup import fmt_value, md_escape
 from dlhw.results import Table
 
 _PREFIX = {"question": "> **The text asks:** ", "meta": "*", "notrun": "**Not run.** ",
-           "error": "**Error.** ", "plain": ""}
+           "pending": "**Pending.** ", "error": "**Error.** ", "plain": ""}
 _SUFFIX = {"meta": "*"}
 
 

@@ -24,8 +24,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!$])")
 def escape(text: Any) -> str:
     """``text`` as Typst markup that prints exactly ``str(text)`` (newlines become spaces)."""
     s = " ".join(str(text).splitlines())
-    s = _ENUM_START.sub(r"\1\\.", s)
-    return "".join("\\" + ch if ch in _TYPST_SPECIAL else ch for ch in s)
+    s = "".join("\\" + ch if ch in _TYPST_SPECIAL else ch for ch in s)
+    return _ENUM_START.sub(r"\1\\.", s)  # after the loop, which would double its backslash
 
 
 def typst_string(text: Any) -> str:

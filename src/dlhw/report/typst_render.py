@@ -10,7 +10,8 @@ from dlhw.report.markup import escape, fmt_value, typst_string
 from dlhw.results import Table
 
 TEMPLATE_NAME = "dlhw-template.typ"
-_STYLE = {"question": "question", "meta": "runinfo", "notrun": "notrun", "error": "errornote"}
+_STYLE = {"question": "question", "meta": "runinfo", "notrun": "notrun", "pending": "pending",
+          "error": "errornote"}
 
 
 def content(text: object) -> str:

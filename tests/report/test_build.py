@@ -1,0 +1,117 @@
+"""build_reports on fabricated results: numbers, best rows, "not run", answers, discussions."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import fabricate, mission_ids, pdf_bold_runs, pdf_pages
+from dlhw.report import answers, build_reports
+from dlhw.report.outline import OUTLINES
+from dlhw.results import Table
+
+GRID = Table(columns=["lr", "hidden", "best_dev_accuracy"],
+             rows=[[0.001, 100, 0.6111], [0.01, 200, 0.8765], [0.1, 100, 0.4321]],
+             highlight=[1], caption="Fabricated grid #1 (best_*)")
+
+
+@pytest.fixture
+def no_answers(tmp_path, monkeypatch):
+    """Isolate from the repository's written answers and discussions."""
+    monkeypatch.setattr(answers, "answers_root", lambda: tmp_path / "no-answers")
+    monkeypatch.setattr(answers, "load_discussions", lambda: ({}, None))
+
+
+def test_fabricated_result_shows_its_numbers_and_best_row(tmp_path, no_answers):
+    runs = tmp_path / "runs"
+    fabricate(runs, "hw2122.q4.2", metrics={"test_accuracy": 0.86421, "best_dev_accuracy": 0.8765,
+                                            "best_config": {"lr": 0.01, "hidden": 200}}, table=GRID)
+    pdf, md = build_reports("hw2122", runs, tmp_path / "reports")
+    text = " ".join(pdf_pages(pdf))
+    for number in ("0.8642", "0.8765", "0.6111", "0.4321", "lr = 0.0100, hidden = 200"):
+        assert number in text
+    assert "Fabricated grid #1 (best_*)" in text
+    bold = pdf_bold_runs(pdf)
+    assert "0.8765" in bold and "0.0100" in bold  # the best row's cells are bold
+    assert "0.6111" not in bold and "0.4321" not in bold
+    markdown = md.read_text()
+    assert "| **0.0100** | **200** | **0.8765** |" in markdown
+    assert "| 0.0010 | 100 | 0.6111 |" in markdown
+    assert (pdf.parent / "figures" / "hw2122.q4.2" / "accuracy.png").is_file()
+    assert "figures/hw2122.q4.2/accuracy.png" in markdown
+    assert "12.5 s" in text and "seed 7" in text and "abc1234" in text  # run metadata
+
+
+def test_missing_result_reads_not_run_and_leaves_no_stale_number(tmp_path, no_answers):
+    runs, out = tmp_path / "runs", tmp_path / "reports"
+    fabricate(runs, "hw2122.q3.1a", metrics={"test_accuracy": 0.7531})
+    pdf, md = build_reports("hw2122", runs, out)
+    assert "0.7531" in " ".join(pdf_pages(pdf))
+    (runs / "hw2122.q3.1a" / "result.json").unlink()
+    pdf, md = build_reports("hw2122", runs, out)
+    text = " ".join(pdf_pages(pdf))
+    assert "0.7531" not in text and "0.7531" not in md.read_text()
+    assert "hw2122.q3.1a: not run" in text
+    assert not (out / "hw2122" / "figures" / "hw2122.q3.1a").exists()
+
+
+def test_every_mission_id_has_a_section_in_the_texts_order():
+    for hw, outline in OUTLINES.items():
+        ids = [s.mission_id for s in outline.sections()]
+        expected = []
+        for mid in mission_ids(hw):
+            expected += [f"{hw}.q1.{i}" for i in range(1, 6)] if mid.endswith("q1.1-1.5") else [mid]
+        assert ids == expected
+
+
+def test_pdf_lists_every_question_in_order(tmp_path, no_answers):
+    pdf, _ = build_reports("hw2526", tmp_path / "runs", tmp_path / "reports")
+    pages = pdf_pages(pdf)
+    body = " ".join(pages[2:])  # after the title page and the contents
+    positions = [body.find(f"{s.mission_id}:") for s in OUTLINES["hw2526"].sections()]
+    assert -1 not in positions and positions == sorted(positions)
+    assert "Experiments finished 0 of" in pages[0]
+
+
+def test_dataset_substitution_is_on_the_first_page(tmp_path, no_answers):
+    runs = tmp_path / "runs"
+    fabricate(runs, "hw2526.q1.1", metrics={"test_accuracy": 0.5}, dataset="fashion-mnist",
+              quick=True)
+    pdf, _ = build_reports("hw2526", runs, tmp_path / "reports")
+    first = pdf_pages(pdf)[0]
+    assert "instead of EMNIST Letters" in first and "Fashion-MNIST" in first
+    assert "Quick mode" in first
+
+
+def test_answers_and_discussions_are_included_and_failures_contained(tmp_path, monkeypatch):
+    root = tmp_path / "answers"
+    (root / "hw2122").mkdir(parents=True)
+    (root / "hw2122" / "q1_1.typ").write_text("We show $sigma'(z)$: ANSWER-ONE-OK.\n")
+    (root / "hw2122" / "q1_2.typ").write_text("#let broken = (\n")
+    monkeypatch.setattr(answers, "answers_root", lambda: root)
+    seen = {}
+
+    def good(results):
+        seen.update(results)
+        return f"Measured: *{results['hw2122.q3.1a'].metrics['test_accuracy']}* DISCUSSION-OK"
+
+    def bad(results):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(answers, "load_discussions",
+                        lambda: ({"hw2122.q3.1a": good, "hw2122.q4.1": bad}, None))
+    runs = tmp_path / "runs"
+    fabricate(runs, "hw2122.q3.1a", metrics={"test_accuracy": 0.25})
+    pdf, md = build_reports("hw2122", runs, tmp_path / "reports")
+    text = " ".join(pdf_pages(pdf))
+    assert "ANSWER-ONE-OK" in text and "Measured: 0.25 DISCUSSION-OK" in text
+    assert "answers/hw2122/q1_2.typ) does not compile" in text
+    assert "the discussion of hw2122.q4.1 failed: ZeroDivisionError: boom" in text
+    assert seen["hw2122.q3.1a"] is not None and seen["hw2122.q4.3"] is None
+    assert "```typst\n#let broken = (" in md.read_text()  # the source is kept in the twin
+
+
+def test_unknown_homework_is_a_config_error(tmp_path):
+    from dlhw.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown homework"):
+        build_reports("hw1999", tmp_path, tmp_path)
