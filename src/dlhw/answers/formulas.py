@@ -170,3 +170,53 @@ def xor_relu_network(X: np.ndarray) -> np.ndarray:
     """
     s = np.asarray(X, dtype=np.float64) @ np.ones(2)  # (N,)
     return np.maximum(s, 0.0) - 2.0 * np.maximum(s - 1.0, 0.0)
+
+
+# --- hw2526.q3.2: the zero-temperature limits ----------------------------------------------------
+def top_gap(z: np.ndarray) -> float:
+    """delta = z_(1) - z_(2), the largest entry minus the second largest; z : (K,), K >= 2."""
+    srt = np.sort(np.asarray(z, dtype=np.float64))[::-1]
+    return float(srt[0] - srt[1])
+
+
+def sparsemax_onehot_temperature(z: np.ndarray) -> float:
+    """sparsemax(z / T) = e_k exactly for 0 < T <= delta, and not for T > delta (q3_2.typ)."""
+    return top_gap(z)
+
+
+def relumax_onehot_temperature(z: np.ndarray, b: float) -> float:
+    """relumax_b(z / T) = e_k exactly for 0 < T <= delta / b, and not for T > delta / b (q3_2.typ)."""
+    return top_gap(z) / b
+
+
+def softmax_onehot_bound(z: np.ndarray, T: float) -> float:
+    """1 - softmax(z / T)_k <= (K - 1) exp(-delta / T), which -> 0 as T -> 0+ (q3_2.typ)."""
+    z = np.asarray(z, dtype=np.float64)
+    return float((z.size - 1) * np.exp(-top_gap(z) / T))
+
+
+# --- hw2526.q3.5: the gradient of the relumax loss, entry by entry ------------------------------
+def relumax_loss_gradient(z: np.ndarray, i: int, b: float, eps: float) -> np.ndarray:
+    """dL/dz for L = -log((relumax_b(z)_i + eps) / (1 + K eps)), in the closed form of q3_5.typ.
+
+    With k = argmax z, S = {j : z_j > z_k - b} (|S| = n), Z = sum_{j in S} (z_j - z_k + b), p the
+    relumax output and s the indicator of S: 0 if i is not in S, otherwise
+    dL/dz_j = -(delta_ij - p_i s_j - (1 - n p_i) delta_jk) / (Z (p_i + eps)). z : (K,) -> (K,).
+    """
+    z = np.asarray(z, dtype=np.float64)
+    k = int(np.argmax(z))
+    a = np.maximum(z - z[k] + b, 0.0)  # (K,) numerators
+    s = (a > 0).astype(np.float64)
+    if s[i] == 0:
+        return np.zeros_like(z)
+    Z = a.sum()
+    p_i = a[i] / Z
+    inner = -p_i * s  # (K,)
+    inner[i] += 1.0
+    inner[k] -= 1.0 - s.sum() * p_i
+    return -inner / (Z * (p_i + eps))
+
+
+def relumax_loss_minimum(n_classes: int, eps: float) -> float:
+    """min_z L = log((1 + K eps) / (1 + eps)) > 0 for K >= 2, reached iff relumax_b(z) = e_i."""
+    return float(np.log((1 + n_classes * eps) / (1 + eps)))
