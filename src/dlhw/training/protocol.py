@@ -19,7 +19,8 @@
 **Resume.** With ``resume=True`` (default) an ``out_dir`` holding ``last.npz`` of the same run
 (same model config, learning rate, seed and training size) continues after its last finished
 epoch; the results equal an uninterrupted run bit for bit. A different run there raises
-:class:`~dlhw.errors.CheckpointError`; pass ``resume=False`` to start over.
+:class:`~dlhw.errors.CheckpointError`; ``resume="auto"`` starts over in that case instead (what
+the experiments use), and ``resume=False`` always starts over.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import numpy as np
 from dlhw.errors import CheckpointError, ConfigError, DivergenceError
 from dlhw.training.checkpoint import load_checkpoint, model_meta, read_checkpoint, save_checkpoint
 from dlhw.training.history import HISTORY_FILE, History
-from dlhw.validation import check_int, check_positive
+from dlhw.validation import check_choice, check_int, check_positive
 
 BEST, LAST = "best.npz", "last.npz"
 EpochHook = Callable[[Any, int], dict[str, float]]
@@ -116,6 +117,8 @@ def _start(model: Any, out_dir: Path, fp: dict[str, Any], epochs: int, resume: b
     if resume and last.exists():
         state, meta = read_checkpoint(last)
         old = meta.get("fingerprint") or {}
+        if old != fp and resume == "auto":
+            return _start(model, out_dir, fp, epochs, False)
         if old != fp:
             diff = ", ".join(f"{k} {old.get(k)!r} != {fp[k]!r}" for k in fp if old.get(k) != fp[k])
             raise CheckpointError(f"{out_dir} holds a different run ({diff}); use another output "
@@ -162,7 +165,7 @@ def _progress(progress: bool, start: int, epochs: int):
 
 
 def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
-          learning_rate: float | None = None, seed: int = 0, resume: bool = True,
+          learning_rate: float | None = None, seed: int = 0, resume: bool | str = True,
           monitor: str | None = None, track_test: bool = False, backend: str = "numpy",
           epoch_hook: EpochHook | None = None, on_epoch: EpochCallback | None = None,
           progress: bool = False, title: str | None = None) -> TrainResult:
@@ -173,6 +176,7 @@ def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
     On return ``model`` holds the best checkpoint's weights, reloaded from disk.
     """
     epochs = check_int(epochs, "epochs")
+    check_choice(resume, "resume", (True, False, "auto"))
     lr = check_positive(model.default_learning_rate if learning_rate is None else learning_rate,
                         "learning_rate")
     out_dir = Path(out_dir)
