@@ -56,7 +56,10 @@ def check_b(b: Any, batch_shape: tuple[int, ...]) -> np.ndarray:
     ``b`` is a number or an array of the batch shape (``z``'s shape without ``dim``); every
     value must be finite and > 0, else a ConfigError.
     """
-    arr = np.asarray(b, dtype=np.float64)
+    try:
+        arr = np.asarray(b, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ConfigError(f"relumax b must be a number > 0 or an array of them, got {b!r}") from None
     if arr.ndim == 0:
         check_positive(float(arr), "relumax b")
         return arr.reshape((1,) * (len(batch_shape) + 1))
