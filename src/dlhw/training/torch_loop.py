@@ -16,10 +16,9 @@ folder holds ``config.json``, ``state.json`` (the last finished epoch), ``best.n
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,96 +31,20 @@ from tqdm.auto import tqdm
 from dlhw.data import Dataset
 from dlhw.errors import CheckpointError, DivergenceError
 from dlhw.io import load_json, save_json
-from dlhw.nets import NetConfig, evaluate, from_config, make_optimizer, train_step
-from dlhw.rng import child_seed
+from dlhw.nets import NetConfig, evaluate, make_optimizer
 from dlhw.training.history import History
 from dlhw.training.plots import plot_history
 from dlhw.training.torch_checkpoint import load_checkpoint, save_checkpoint
+from dlhw.training.torch_epoch import (SMALL_BATCH, as_tensors, cpu_threads, dropout_seed,
+                                       epoch_batches, epoch_permutation, init_model,
+                                       seeded_torch_rng, train_epoch)
 
-INIT_KEY, SHUFFLE_KEY, DROPOUT_KEY = 0, 1, 2  # child_seed keys: one stream per purpose
-SMALL_BATCH = 16  # below this, one CPU thread is faster (per-op overhead dominates)
-PROGRESS_EVERY = 500  # steps between progress-bar updates
+__all__ = ["TrainResult", "as_tensors", "dropout_seed", "epoch_batches", "epoch_permutation",
+           "init_model", "plot_run", "seeded_torch_rng", "test_best", "train_epoch", "train_torch"]
+
 RUN_FILE, STATE_FILE, BEST_FILE = "run.json", "state.json", "best.npz"
 
 EpochCallback = Callable[[int, dict[str, float]], None]
-
-
-def init_model(cfg: NetConfig | dict, n_classes: int, n_features: int, seed: int,
-               device: str | torch.device = "cpu") -> nn.Module:
-    """The initial model of a run with ``seed`` (same weights on every device)."""
-    model = from_config(cfg, n_classes=n_classes, n_features=n_features,
-                        seed=child_seed(seed, INIT_KEY))
-    return model.to(device)
-
-
-def epoch_permutation(seed: int, epoch: int, n: int) -> np.ndarray:
-    """The order (n,) in which epoch ``epoch`` (1-based) visits the ``n`` training rows."""
-    return np.random.default_rng(child_seed(seed, SHUFFLE_KEY, epoch)).permutation(n)
-
-
-def epoch_batches(seed: int, epoch: int, n: int, batch_size: int) -> list[np.ndarray]:
-    """The row indices of each batch of epoch ``epoch``; the last batch may be smaller."""
-    order = epoch_permutation(seed, epoch, n)
-    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
-
-
-def dropout_seed(seed: int, epoch: int) -> int:
-    """The seed of torch's RNG (dropout masks) during epoch ``epoch``."""
-    return child_seed(seed, DROPOUT_KEY, epoch)
-
-
-@contextlib.contextmanager
-def seeded_torch_rng(seed: int, device: str | torch.device) -> Iterator[None]:
-    """Run the block with torch's RNG (CPU, and ``device`` if CUDA) seeded; restore it after."""
-    device = torch.device(device)
-    cuda = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=cuda):
-        torch.random.default_generator.manual_seed(seed)
-        if cuda:
-            torch.cuda.manual_seed(seed)
-        yield
-
-
-@contextlib.contextmanager
-def cpu_threads(n: int | None) -> Iterator[None]:
-    """Use ``n`` intra-op threads in the block (``None``: unchanged), then restore the count."""
-    old = torch.get_num_threads()
-    if n is not None:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
-
-
-def as_tensors(dataset: Dataset, device: str | torch.device = "cpu") -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-    """Each split as (X float32 (n, d), y int64 (n,)) on ``device``, loaded once."""
-    return {name: (torch.as_tensor(np.asarray(X, dtype=np.float32)).to(device),
-                   torch.as_tensor(np.asarray(y, dtype=np.int64)).to(device))
-            for name, (X, y) in dataset.splits().items()}
-
-
-def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, criterion: nn.Module,
-                X: torch.Tensor, y: torch.Tensor, order: np.ndarray, batch_size: int,
-                *, progress: Callable[[int], Any] | None = None) -> float:
-    """One pass over (X (n, d), y (n,)) in the given row ``order``; the mean batch loss.
-
-    The rows are permuted once (one gather), then split into views: no per-item collation.
-    Per step: zero_grad(set_to_none), forward, backward, step; the loss stays a tensor (no
-    device synchronisation) until the single read at the end of the epoch.
-    """
-    model.train()
-    idx = torch.from_numpy(np.ascontiguousarray(order)).to(X.device)
-    xs = X.index_select(0, idx).split(batch_size)  # views (B, d)
-    ys = y.index_select(0, idx).split(batch_size)  # views (B,)
-    losses = []
-    for step, (xb, yb) in enumerate(zip(xs, ys), start=1):
-        losses.append(train_step(xb, yb, model, optimizer, criterion))
-        if progress is not None and step % PROGRESS_EVERY == 0:
-            progress(PROGRESS_EVERY)
-    if progress is not None:
-        progress(len(losses) % PROGRESS_EVERY)
-    return float(torch.stack(losses).mean().item())
 
 
 @dataclass
@@ -167,12 +90,14 @@ class TrainResult:
 
 def train_torch(cfg: NetConfig | dict, dataset: Dataset, *, out_dir: str | Path, seed: int = 0,
                 device: str = "cpu", progress: bool = True, plots: bool = True,
-                on_epoch: EpochCallback | None = None) -> TrainResult:
+                test: bool = True, on_epoch: EpochCallback | None = None) -> TrainResult:
     """Train configuration ``cfg`` on ``dataset`` with the protocol of the module docstring.
 
     Resumes from ``out_dir`` when it holds an unfinished run of the same configuration, seed
     and data; returns the stored result when that run already finished. ``on_epoch(epoch,
-    metrics)`` is called after each epoch (e.g. to print). A NaN/inf loss raises
+    metrics)`` is called after each epoch (e.g. to print). With ``test=False`` the test split is
+    not touched (``test_accuracy`` is NaN; a grid tests its best run with :func:`test_best`).
+    A NaN/inf loss raises
     :class:`DivergenceError` (recorded, so a rerun fails at once instead of retraining).
     """
     cfg = NetConfig.from_dict(cfg)
@@ -198,7 +123,7 @@ def train_torch(cfg: NetConfig | dict, dataset: Dataset, *, out_dir: str | Path,
         run.save(out, signature, epoch, history, improved)
         if on_epoch is not None:
             on_epoch(epoch, metrics)
-    return run.finish(out, signature, history, plots)
+    return run.finish(out, signature, history, plots=plots, test=test)
 
 
 def _finished(out: Path, signature: dict[str, Any]) -> TrainResult | None:
@@ -267,15 +192,15 @@ class _Run:
         save_json(out / STATE_FILE, {"signature": signature, "epoch": epoch, "checkpoint": name,
                                      "history": history.to_dict()})
 
-    def finish(self, out: Path, signature: dict[str, Any], history: History,
-               plots: bool) -> TrainResult:
+    def finish(self, out: Path, signature: dict[str, Any], history: History, *,
+               plots: bool, test: bool) -> TrainResult:
         """Reload the best checkpoint, test it once, plot, and write ``run.json`` last."""
-        best = init_model(self.cfg, *self.shape, self.seed, self.device)
-        meta = load_checkpoint(out / BEST_FILE, best)
-        if meta.get("epoch") != history.best_epoch:
-            raise CheckpointError(f"{out / BEST_FILE} is from epoch {meta.get('epoch')}, the "
+        best = _load_best(out, self.cfg, self.shape, self.seed, self.device)
+        if best.epoch != history.best_epoch:
+            raise CheckpointError(f"{out / BEST_FILE} is from epoch {best.epoch}, the "
                                   f"history says {history.best_epoch}; delete {out} and rerun")
-        test_loss, test_acc = evaluate(best, *self.data["test"], self.criterion)
+        test_loss, test_acc = (evaluate(best, *self.data["test"], self.criterion) if test
+                               else (math.nan, math.nan))
         history.save(out)
         result = TrainResult(config=self.cfg.to_dict(), seed=self.seed, history=history,
                              test_accuracy=test_acc, test_loss=test_loss,
@@ -287,6 +212,25 @@ class _Run:
         for stale in [*out.glob("last-*"), out / STATE_FILE]:  # resume state, no longer needed
             stale.unlink(missing_ok=True)
         return result
+
+
+def _load_best(out: Path, cfg: NetConfig, shape: tuple[int, int], seed: int,
+               device: str) -> nn.Module:
+    """The best checkpoint of run folder ``out`` as a model (its epoch in ``.epoch``)."""
+    model = init_model(cfg, *shape, seed, device)
+    model.epoch = load_checkpoint(out / BEST_FILE, model).get("epoch")
+    return model
+
+
+def test_best(out_dir: str | Path, dataset: Dataset, device: str = "cpu") -> dict[str, float]:
+    """``test_accuracy``/``test_loss`` of the best checkpoint of the finished run in ``out_dir``."""
+    out = Path(out_dir)
+    signature = load_json(out / "config.json")
+    cfg = NetConfig.from_dict(signature["config"])
+    model = _load_best(out, cfg, (int(dataset.n_classes), dataset.n_features), signature["seed"], device)
+    X, y = as_tensors(dataset, device)["test"]
+    loss, acc = evaluate(model, X, y, nn.CrossEntropyLoss())
+    return {"test_accuracy": acc, "test_loss": loss}
 
 
 def plot_run(history: History, out: Path, *, title: str) -> dict[str, str]:

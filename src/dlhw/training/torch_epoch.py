@@ -1,0 +1,110 @@
+"""One epoch of PyTorch training, and the functions that fix a run's randomness.
+
+A run with seed ``s`` is reproducible from three functions that other trainers (the grid, the
+vmap ensemble) call to match it exactly: :func:`init_model` (weights from ``s``),
+:func:`epoch_permutation` (the row order of each epoch, the same shuffle as the numpy protocol,
+:func:`dlhw.training.protocol.epoch_order`) and :func:`dropout_seed` (torch's RNG during the
+epoch, used inside :func:`seeded_torch_rng` so the process-global RNG is left untouched).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from dlhw.data import Dataset
+from dlhw.nets import NetConfig, from_config, train_step
+from dlhw.rng import child_seed
+from dlhw.training.protocol import epoch_order
+
+INIT_KEY, DROPOUT_KEY = 0, 2  # child_seed keys: one stream per purpose
+SMALL_BATCH = 16  # below this, one CPU thread is faster (per-op overhead dominates)
+PROGRESS_EVERY = 500  # steps between progress-bar updates
+
+EpochCallback = Callable[[int, dict[str, float]], None]
+
+
+def init_model(cfg: NetConfig | dict, n_classes: int, n_features: int, seed: int,
+               device: str | torch.device = "cpu") -> nn.Module:
+    """The initial model of a run with ``seed`` (same weights on every device)."""
+    model = from_config(cfg, n_classes=n_classes, n_features=n_features,
+                        seed=child_seed(seed, INIT_KEY))
+    return model.to(device)
+
+
+def epoch_permutation(seed: int, epoch: int, n: int) -> np.ndarray:
+    """The order (n,) in which epoch ``epoch`` (1-based) visits the ``n`` training rows.
+
+    The numpy models' shuffle, so both stacks see the same batches for the same seed.
+    """
+    return epoch_order(seed, epoch, n)
+
+
+def epoch_batches(seed: int, epoch: int, n: int, batch_size: int) -> list[np.ndarray]:
+    """The row indices of each batch of epoch ``epoch``; the last batch may be smaller."""
+    order = epoch_permutation(seed, epoch, n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def dropout_seed(seed: int, epoch: int) -> int:
+    """The seed of torch's RNG (dropout masks) during epoch ``epoch``."""
+    return child_seed(seed, DROPOUT_KEY, epoch)
+
+
+@contextlib.contextmanager
+def seeded_torch_rng(seed: int, device: str | torch.device) -> Iterator[None]:
+    """Run the block with torch's RNG (CPU, and ``device`` if CUDA) seeded; restore it after."""
+    device = torch.device(device)
+    cuda = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda):
+        torch.random.default_generator.manual_seed(seed)
+        if cuda:
+            torch.cuda.manual_seed(seed)
+        yield
+
+
+@contextlib.contextmanager
+def cpu_threads(n: int | None) -> Iterator[None]:
+    """Use ``n`` intra-op threads in the block (``None``: unchanged), then restore the count."""
+    old = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def as_tensors(dataset: Dataset, device: str | torch.device = "cpu") -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """Each split as (X float32 (n, d), y int64 (n,)) on ``device``, loaded once."""
+    return {name: (torch.as_tensor(np.asarray(X, dtype=np.float32)).to(device),
+                   torch.as_tensor(np.asarray(y, dtype=np.int64)).to(device))
+            for name, (X, y) in dataset.splits().items()}
+
+
+def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, criterion: nn.Module,
+                X: torch.Tensor, y: torch.Tensor, order: np.ndarray, batch_size: int,
+                *, progress: Callable[[int], Any] | None = None) -> float:
+    """One pass over (X (n, d), y (n,)) in the given row ``order``; the mean batch loss.
+
+    The rows are permuted once (one gather), then split into views: no per-item collation.
+    Per step: zero_grad(set_to_none), forward, backward, step; the loss stays a tensor (no
+    device synchronisation) until the single read at the end of the epoch.
+    """
+    model.train()
+    idx = torch.from_numpy(np.ascontiguousarray(order)).to(X.device)
+    xs = X.index_select(0, idx).split(batch_size)  # views (B, d)
+    ys = y.index_select(0, idx).split(batch_size)  # views (B,)
+    losses = []
+    for step, (xb, yb) in enumerate(zip(xs, ys), start=1):
+        losses.append(train_step(xb, yb, model, optimizer, criterion))
+        if progress is not None and step % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
+    if progress is not None:
+        progress(len(losses) % PROGRESS_EVERY)
+    return float(torch.stack(losses).mean().item())
