@@ -9,7 +9,7 @@ import torch
 
 import dlhw.activations as A
 from dlhw.activations import torch as T
-from dlhw.errors import ConfigError
+from dlhw.errors import ConfigError, ShapeError
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 SHAPES_DIMS = [((5,), 0), ((3, 5), -1), ((3, 5), 0), ((2, 3, 4), 1), ((2, 3, 4), -1), ((2, 3, 4), 0)]
@@ -118,3 +118,11 @@ def test_relumax_rejects_non_positive_b(b):
 def test_relumax_loss_rejects_bad_eps():
     with pytest.raises(ConfigError, match="eps"):
         T.relumax_loss(torch.zeros(2, 3), torch.tensor([0, 1]), eps=0.0)
+
+
+@pytest.mark.parametrize("name", MAPS)
+def test_bad_dim_raises_shape_error(name):
+    with pytest.raises(ShapeError, match="dim=2 is out of range"):
+        MAPS[name](torch.zeros(2, 3), 2)
+    with pytest.raises(ShapeError, match="out of range"):
+        MAPS[name](torch.tensor(1.0), 0)

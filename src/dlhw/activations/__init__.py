@@ -16,6 +16,16 @@ Maps (any batch shape, classes along ``dim``, default -1):
 The K = 2 closed forms of q3.3 live in :mod:`dlhw.activations.k2`; the PyTorch autograd
 Functions in :mod:`dlhw.activations.torch` (imported on demand, so numpy users need no torch).
 Everything here is pure: no I/O, no randomness, inputs never modified.
+
+Where each claim of hw2526.q3 is checked numerically (tests/activations/):
+
+* q3.1 relu is the orthant projection: ``test_relu_is_the_projection_onto_the_orthant``
+* q3.2 shift invariance, T -> 0+ limits, b = max(z) - tau: ``test_invariant_to_adding_a_constant``,
+  ``test_zero_temperature_limit_is_one_hot``, ``test_relumax_at_the_proof_b_equals_sparsemax``;
+  sparsemax is the projection: ``test_sparsemax_is_the_euclidean_projection``
+* q3.3 K = 2 closed forms: ``test_activation_k2.py`` and the experiment ``hw2526.q3.3``
+* q3.4 relumax Jacobian: ``test_relumax_jacobian_matches_finite_differences``
+* q3.5 loss gradient: ``test_relumax_loss_grad_matches_finite_differences``
 """
 
 from dlhw.activations.losses import cross_entropy, cross_entropy_grad, relumax_loss, relumax_loss_grad

@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from dlhw.errors import ConfigError
+from dlhw.errors import ConfigError, ShapeError
 from dlhw.validation import check_choice, check_positive
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -93,6 +93,14 @@ class Relumax(torch.autograd.Function):
         return grad / Z, None, None
 
 
+def _check_dim(z: torch.Tensor, dim: int) -> int:
+    """``dim`` as a non-negative axis of ``z`` (ShapeError for a scalar or an out-of-range dim)."""
+    if not -z.dim() <= dim < z.dim() or z.dim() == 0:
+        raise ShapeError(f"dim={dim} is out of range for a tensor of shape {tuple(z.shape)}; "
+                         f"use -{z.dim()} <= dim < {z.dim()} on a tensor with at least one axis")
+    return dim % z.dim()
+
+
 def softmax(z: torch.Tensor, dim: int = -1) -> torch.Tensor:
     """torch.softmax along ``dim``, for a uniform API beside :func:`sparsemax` and :func:`relumax`."""
     return torch.softmax(z, dim=dim)
@@ -100,12 +108,12 @@ def softmax(z: torch.Tensor, dim: int = -1) -> torch.Tensor:
 
 def sparsemax(z: torch.Tensor, dim: int = -1) -> torch.Tensor:
     """sparsemax(z) along ``dim``: the projection of each slice onto the simplex."""
-    return Sparsemax.apply(z, dim)
+    return Sparsemax.apply(z, _check_dim(z, dim))
 
 
 def relumax(z: torch.Tensor, b: Any = 1.0, dim: int = -1) -> torch.Tensor:
     """relumax_b(z) along ``dim``; ``b`` > 0 is a number or a tensor of the batch shape."""
-    dim = dim % z.dim()
+    dim = _check_dim(z, dim)
     return Relumax.apply(z, _check_b(b, z, dim), dim)
 
 

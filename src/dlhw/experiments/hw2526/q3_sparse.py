@@ -18,6 +18,7 @@ from dlhw.activations import (relumax, relumax_jacobian, softmax, softmax_jacobi
 from dlhw.experiments.base import Experiment, RunContext
 from dlhw.results import ExperimentResult, Table
 from dlhw.training.plots import plot_series
+from dlhw.validation import check_positive
 
 EXPERIMENT_ID = "hw2526.q3.3"
 DEFAULT_B = (0.5, 1.0, 2.0)
@@ -70,7 +71,7 @@ def compare(table: dict[str, Curve], t: np.ndarray) -> dict[str, float]:
 
 def run(ctx: RunContext) -> ExperimentResult:
     b_values = tuple(float(b) for b in ctx.option("b", DEFAULT_B))
-    t_max = float(ctx.option("t_max", 3.0))
+    t_max = check_positive(ctx.option("t_max", 3.0), "--t-max")
     t = np.linspace(-t_max, t_max, 241 if ctx.quick else 1201)  # (N,)
     table = curves(b_values)
     errs = compare(table, t)
