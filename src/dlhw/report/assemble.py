@@ -54,6 +54,9 @@ def effective_views(views: list[View], result: ExperimentResult | None) -> list[
     if result is None:
         return [{} for _ in views]
     names = _names(result)
+    if result.key_metric in names["metrics"]:  # the key number first
+        names["metrics"].remove(result.key_metric)
+        names["metrics"].insert(0, result.key_metric)
     out = [{kind: [n for n in avail if getattr(v, kind) is None or n in getattr(v, kind)]
             for kind, avail in names.items()} for v in views]
     for kind, avail in names.items():
@@ -105,6 +108,9 @@ def run_blocks(exp_id: str, show: dict[str, list[str]], src: Sources, first: boo
     if r is None:
         return [not_run_line(exp_id, src)]
     blocks: list[Block] = [Paragraph(run_line(exp_id, r), "meta")]
+    config = {k: v for k, v in r.config.items() if is_displayable(v)}
+    if first and config:
+        blocks.append(Paragraph(f"Configuration: {fmt_value(config)}.", "meta"))
     rows = [(k, fmt_value(r.metrics[k])) for k in show["metrics"]]
     if rows:
         blocks.append(Metrics(rows))

@@ -37,7 +37,8 @@ def title_page(outline: Outline, src: Sources) -> TitlePage:
     done = [r for e in ids if (r := src.results.get(e)) is not None]
     facts = [
         ("Homework", f"{outline.title} ({outline.homework})"),
-        ("Data sets", _joined((_dataset_label(r.dataset) for r in done), "none yet")),
+        ("Data sets", _joined((_dataset_label(r.dataset) for r in done if r.dataset != "none"),
+                              "none yet")),
         ("Seed", _joined(r.seed for r in done)),
         ("Experiments finished", f"{len(done)} of {len(ids)}"),
         ("Mode", _joined("quick (small slice, few epochs)" if r.quick else "full" for r in done)),
