@@ -99,7 +99,7 @@ def test_table_best_row_is_the_argmax_and_only_it_is_tested(tmp_path):
     assert (tmp_path / "tested.txt").read_text().split() == [result.best()["id"]]
     table = result.table(test=test)
     assert table.highlight == [best]
-    assert table.columns == ["id", "lr", "l2", "best_dev_accuracy", "test_accuracy"]
+    assert table.columns == ["lr", "l2", "best_dev_accuracy", "test_accuracy"]
     assert [row[-1] is None for row in table.rows] == [i != best for i in range(6)]
     csv_path, md_path = result.write_table(tmp_path / "table", table)
     rows = list(csv.DictReader(csv_path.open()))

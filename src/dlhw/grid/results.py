@@ -94,15 +94,16 @@ class GridResult:
 
     def table(self, metrics: Sequence[str] = (), test: dict[str, Any] | None = None,
               caption: str = "") -> Table:
-        """One row per finished configuration: its axis values, ``metric`` and the extra
-        ``metrics``; the best row highlighted, with ``test`` values (of the best only)."""
+        """One row per finished configuration (in grid order, like ``records``): its axis values,
+        ``metric`` and the extra ``metrics``; the best row highlighted, with ``test`` values (of
+        the best only)."""
         names = [self.metric, *[m for m in metrics if m != self.metric]]
         test_names = list(test or {})
-        columns = ["id", *self.spec.axes, *names, *test_names]
+        columns = [*self.spec.axes, *names, *test_names]
         best = self.best_index()
         rows = []
         for i, r in enumerate(self.records):
-            row = [r["id"], *[r["varied"].get(a) for a in self.spec.axes],
+            row = [*[r["varied"].get(a) for a in self.spec.axes],
                    *[r["metrics"].get(m) for m in names]]
             row += [test[t] if i == best else None for t in test_names]
             rows.append(row)

@@ -75,6 +75,8 @@ class GridRunner:
     jobs : processes for the default backend (None or 0: every core).
     seed : the grid seed; member seeds are derived from it and each config's hash.
     metric, mode : how the best configuration is chosen (``"max"`` or ``"min"``).
+    progress, name : show a progress bar (configurations done, running, queued; time left),
+        labelled ``name``.
     fail_fast : stop starting new tasks after the first failure.
     dispatched : after :meth:`run`, the member ids of each task that ended, in completion order.
     """
@@ -90,6 +92,7 @@ class GridRunner:
     metric: str = "best_dev_accuracy"
     mode: str = "max"
     progress: bool = True
+    name: str = "grid"
     fail_fast: bool = False
     dispatched: list[list[str]] = field(default_factory=list, repr=False)
 
@@ -141,22 +144,26 @@ class GridRunner:
 
         backend = self.backend or local_backend(self.jobs)
         failures: list[tuple[str, BaseException]] = []
-        left = sum(len(t.members) for t in tasks)
-        bar = tqdm(total=total, initial=done, unit="config", desc=f"grid {self.root.name}",
+        queued = sum(len(t.members) for t in tasks)
+        bar = tqdm(total=total, initial=done, unit="config", desc=self.name,
                    disable=not self.progress, dynamic_ncols=True)
+
+        def show(finished_tasks: int, update: int = 0) -> None:
+            running = sum(len(t.members) for t in tasks[finished_tasks:finished_tasks + backend.jobs])
+            bar.set_postfix(running=running, queued=max(queued - running, 0), failed=len(failures),
+                            refresh=False)
+            bar.update(update) if update else bar.refresh()
+
         try:
-            bar.set_postfix(running=min(backend.jobs, len(tasks)), left=left, refresh=True)
+            show(0)
             stop = lambda: self.fail_fast and bool(failures)  # noqa: E731
             for finished, (i, _ids, exc) in enumerate(backend.imap(_run_task, tasks, stop=stop), 1):
                 n = len(tasks[i].members)
                 self.dispatched.append([m.id for m in tasks[i].members])
                 if exc is not None:
                     failures.extend((m.id, exc) for m in tasks[i].members)
-                else:
-                    bar.update(n)
-                left -= n
-                bar.set_postfix(running=min(backend.jobs, len(tasks) - finished), left=left,
-                                failed=len(failures), refresh=False)
+                queued -= n
+                show(finished, 0 if exc is not None else n)
         finally:
             bar.close()
         return failures
