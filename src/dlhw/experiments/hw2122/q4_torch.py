@@ -1,0 +1,155 @@
+"""hw2122 Q4: PyTorch logistic regression (4.1), a one-hidden-layer FFN tuned one hyperparameter at
+a time (4.2) and the same FFN with 2 and 3 hidden layers (4.3), on Fashion-MNIST.
+
+Every configuration is trained by :func:`dlhw.training.torch_loop.train_torch` (batch-1 SGD by
+default, 20 epochs, best-validation checkpoint) in its own folder under ``<out>/grid``, run by
+:mod:`dlhw.grid` (resumable per configuration, parallel with ``--jobs``). The per-configuration
+work never touches the test split; the test accuracy is computed once, for the configuration
+with the best validation accuracy, from its best checkpoint reloaded from disk.
+:class:`TorchWork` is the grid's work function for any :class:`~dlhw.nets.NetConfig` grid.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from dlhw.data import Dataset
+from dlhw.errors import ConfigError, DivergenceError
+from dlhw.experiments.base import QUICK_EVAL_ROWS, QUICK_TRAIN_ROWS, Experiment, RunContext
+from dlhw.experiments.hw2526.q1_grid import DataRef, plot_best_curves
+from dlhw.grid import GridRunner, GridSpec, Member
+from dlhw.nets import NetConfig
+from dlhw.results import ExperimentResult
+from dlhw.training.torch_loop import test_best, train_torch
+
+DATASET = "fashion-mnist"
+# Table 1 of the 2021-22 text: the defaults of Q4.2 and Q4.3
+DEFAULTS = NetConfig(model="mlp", lr=0.01, hidden_size=200, layers=1, dropout=0.3,
+                     activation="relu", optimizer="sgd", batch_size=1, epochs=20)
+ROW_METRICS = ("best_epoch", "final_train_accuracy", "final_dev_accuracy", "final_train_loss",
+               "seconds_per_epoch")
+DATA_KEYS = ("dataset", "quick", "variant")  # grid parameters that are not hyperparameters
+
+
+@lru_cache(maxsize=2)
+def load_ref(ref: DataRef) -> Dataset:
+    """The data set of ``ref`` as float32 (quick: the slice), loaded once per worker process."""
+    from dlhw.data import load
+
+    ds = load(ref.name, data_dir=ref.data_dir, dtype=np.float32)
+    return ds.subset(QUICK_TRAIN_ROWS, QUICK_EVAL_ROWS) if ref.quick else ds
+
+
+def apply_variant(params: dict[str, Any]) -> dict[str, Any]:
+    """Apply ``params["variant"]`` (``"default"`` or ``"name=value"``) to the other parameters."""
+    variant = params.get("variant", "default")
+    out = {k: v for k, v in params.items() if k != "variant"}
+    if variant == "default":
+        return out
+    name, _, text = str(variant).partition("=")
+    types = {f.name: type(getattr(DEFAULTS, f.name)) for f in fields(NetConfig)}
+    if name not in types or not text:
+        raise ConfigError(f"variant {variant!r} is not 'default' or NAME=VALUE with NAME one of "
+                          f"{', '.join(types)}")
+    out[name] = types[name](text)
+    return out
+
+
+def net_config(params: dict[str, Any]) -> NetConfig:
+    """The :class:`NetConfig` of a grid member's parameters (data keys dropped, variant applied)."""
+    p = apply_variant(params)
+    return NetConfig.from_dict({k: v for k, v in p.items() if k not in DATA_KEYS})
+
+
+@dataclass(frozen=True)
+class TorchWork:
+    """The grid's work function (picklable): train one member on train, select on dev."""
+
+    data: DataRef
+    device: str = "cpu"
+    progress: bool = False
+
+    def __call__(self, member: Member) -> dict[str, Any]:
+        try:
+            res = train_torch(net_config(member.params), load_ref(self.data), out_dir=member.out_dir,
+                              seed=member.seed, device=self.device, progress=self.progress,
+                              plots=False, test=False)
+        except DivergenceError as exc:  # a diverged configuration is a result, not a crash
+            return {"best_dev_accuracy": math.nan, "diverged": str(exc)}
+        return {k: v for k, v in res.metrics().items() if not k.startswith("test_")}
+
+    def test(self, member: Member) -> dict[str, float]:
+        """Test scores of ``member``'s reloaded best checkpoint (called for the best only)."""
+        return test_best(member.out_dir, load_ref(self.data), self.device)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One Q4 part: its grid (``base`` over :data:`DEFAULTS`, ``axes``) and its words."""
+
+    exp_id: str
+    title: str
+    base: dict[str, Any]
+    axes: dict[str, tuple]
+    caption: str
+
+
+QUESTIONS = (
+    Question("hw2122.q4.1", "PyTorch logistic regression, batch-1 SGD, learning rate tuned",
+             {"model": "logistic_regression", "dropout": 0.0}, {"lr": (0.001, 0.01, 0.1)},
+             "Logistic regression (PyTorch, batch-1 SGD): learning rate tuned on validation."),
+    Question("hw2122.q4.2", "PyTorch FFN with dropout, one hyperparameter tuned at a time", {},
+             {"variant": ("default", "lr=0.001", "lr=0.1", "hidden_size=100", "dropout=0.5",
+                          "activation=tanh", "optimizer=adam")},
+             "One-hidden-layer FFN: Table 1 defaults (lr 0.01, 200 units, dropout 0.3, batch 1, "
+             "ReLU, SGD), each hyperparameter varied alone."),
+    Question("hw2122.q4.3", "PyTorch FFN with 2 and 3 hidden layers (Table 1 defaults)", {},
+             {"layers": (2, 3)}, "FFN with 2 and 3 hidden layers, Table 1 defaults otherwise."),
+)
+
+
+def run_question(ctx: RunContext, q: Question) -> ExperimentResult:
+    """Run ``q``'s grid, test its best configuration, write the table and the best curves."""
+    ref = DataRef(DATASET, ctx.data_dir, ctx.quick)
+    base = {**DEFAULTS.to_dict(), **q.base, "epochs": ctx.n_epochs(DEFAULTS.epochs),
+            "dataset": ref.name, "quick": ref.quick}
+    spec = GridSpec(base={k: v for k, v in base.items() if k not in q.axes}, axes=q.axes)
+    work = TorchWork(ref, ctx.device, progress=ctx.progress and ctx.jobs == 1)
+    result = GridRunner(ctx.out_dir / "grid", fn=work, jobs=ctx.jobs, seed=ctx.seed,
+                        progress=ctx.progress).run(spec)
+    test = result.test_best(work.test)
+    best, cfg = result.best(), net_config(result.best()["params"])
+    caption = (f"{q.caption} {cfg.epochs} epochs on {ref.name}; best validation accuracy of each "
+               f"configuration, test accuracy of the best only.")
+    table = result.table(metrics=ROW_METRICS, test={"test_accuracy": test["test_accuracy"]},
+                         caption=caption)
+    result.write_table(ctx.out_dir / "grid_table", table)
+    figures = plot_best_curves(result, ctx.out_dir, f"best: {cfg.slug()}")
+    diverged = [r["id"] for r in result.records if "diverged" in r["metrics"]]
+    return ExperimentResult(
+        experiment=q.exp_id, title=q.title, dataset=ref.name, seed=ctx.seed, key_metric="test_accuracy",
+        metrics={"best_config": cfg.to_dict(), "best_dev_accuracy": best["metrics"]["best_dev_accuracy"],
+                 "test_accuracy": test["test_accuracy"], "test_loss": test["test_loss"],
+                 **{k: best["metrics"].get(k) for k in ("best_epoch", "epochs", *ROW_METRICS[1:])},
+                 "n_configs": len(result.records),
+                 "dev_accuracy_by_config": {r["id"]: r["metrics"]["best_dev_accuracy"]
+                                            for r in result.records}},
+        config={**spec.to_dict(), "grid_seed": ctx.seed, "device": ctx.device},
+        figures=figures, tables={"grid": table},
+        notes=[f"best configuration {cfg.slug()}: validation accuracy "
+               f"{best['metrics']['best_dev_accuracy']:.4f} at epoch {best['metrics'].get('best_epoch')}, "
+               f"test accuracy of that checkpoint (reloaded) {test['test_accuracy']:.4f}"]
+        + [f"diverged (NaN loss): {', '.join(diverged)}"] * bool(diverged))
+
+
+def _runner(q: Question):
+    return lambda ctx: run_question(ctx, q)
+
+
+EXPERIMENTS = [Experiment(id=q.exp_id, title=q.title, homework="hw2122", run=_runner(q),
+                          datasets=(DATASET,)) for q in QUESTIONS]
