@@ -27,7 +27,7 @@ def _train(ctx: RunContext, exp_id: str, model, data, hook=None):
     res = train(model, data, epochs=ctx.n_epochs(EPOCHS), learning_rate=lr, seed=ctx.seed,
                 out_dir=ctx.out_dir, resume=False if ctx.option("no_resume") else "auto",
                 backend=ctx.option("backend", "numpy"), epoch_hook=hook, progress=ctx.progress,
-                title=title)
+                title=title, on_epoch=ctx.option("on_epoch"))
     config = {"learning_rate": lr, "epochs": res.history.epochs, "batch_size": 1,
               "n_train": len(data.train[1]), "loss": "0.5 * squared error",
               "checkpoint": "lowest training RMSE", **model.config()}

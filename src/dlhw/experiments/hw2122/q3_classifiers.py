@@ -65,7 +65,8 @@ def run_classifier(ctx: RunContext, spec: ClassifierSpec, dataset: str | None = 
     res = train(model, data, epochs=ctx.n_epochs(spec.epochs), learning_rate=lr, seed=ctx.seed,
                 out_dir=ctx.out_dir, resume=False if ctx.option("no_resume") else "auto",
                 track_test=spec.track_test, backend=ctx.option("backend", "numpy"),
-                progress=ctx.progress, title=title)
+                progress=ctx.progress, title=title,
+                on_epoch=ctx.option("on_epoch"))
     config = {"model": spec.kind, "learning_rate": lr, **{k: v for k, v in model.config().items()
                                                           if k not in ("n_classes", "n_features")},
               "epochs": res.history.epochs, "batch_size": 1, "n_train": len(data.train[1])}

@@ -1,0 +1,11 @@
+#!/usr/bin/env python
+"""Deep Learning HW1 (2021-22), Q2 in numpy: `python hw1-q2.py linear_regression|nn`."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
+
+from dlhw.cli_homework import main_q2  # noqa: E402
+
+if __name__ == "__main__":
+    raise SystemExit(main_q2())
