@@ -130,8 +130,12 @@ def run_and_test(ctx: RunContext, spec: GridSpec, ref: DataRef,
     """Run ``spec`` under ``ctx.out_dir/grid`` and test its best configuration."""
     runner = GridRunner(ctx.out_dir / "grid", fn=partial(train_member, ref=ref), jobs=ctx.jobs,
                         seed=ctx.seed, progress=ctx.progress, name=name)
-    result = runner.run(spec)
-    return result, result.test_best(partial(score_test, ref=ref))
+    try:
+        result = runner.run(spec)
+        return result, result.test_best(partial(score_test, ref=ref))
+    finally:  # with jobs=1 the data sets were cached in this process: free them
+        featured.cache_clear()
+        _raw.cache_clear()
 
 
 def plot_best_curves(result: GridResult, out_dir: Path, title: str) -> dict[str, str]:
