@@ -23,7 +23,10 @@ from dlhw.rng import child_seed
 from dlhw.training.protocol import epoch_order
 
 INIT_KEY, DROPOUT_KEY = 0, 2  # child_seed keys: one stream per purpose
-SMALL_BATCH = 16  # below this, one CPU thread is faster (per-op overhead dominates)
+# Up to this batch size CPU training runs on one intra-op thread: the homework's matrices are
+# small, and a thread pool's per-op synchronisation costs more than it saves (batch 64, 32 units:
+# 2.6 ms/step on 1 thread vs 38 ms/step on 2 on a busy 2-core machine; benchmarks/torch_batch1.py)
+ONE_THREAD_MAX_BATCH = 256
 PROGRESS_EVERY = 500  # steps between progress-bar updates
 
 EpochCallback = Callable[[int, dict[str, float]], None]

@@ -35,9 +35,9 @@ from dlhw.nets import NetConfig, evaluate, make_optimizer
 from dlhw.training.history import History
 from dlhw.training.plots import plot_history
 from dlhw.training.torch_checkpoint import load_checkpoint, save_checkpoint
-from dlhw.training.torch_epoch import (SMALL_BATCH, as_tensors, cpu_threads, dropout_seed,
-                                       epoch_batches, epoch_permutation, init_model,
-                                       seeded_torch_rng, train_epoch)
+from dlhw.training.torch_epoch import (ONE_THREAD_MAX_BATCH, as_tensors, cpu_threads,
+                                       dropout_seed, epoch_batches, epoch_permutation,
+                                       init_model, seeded_torch_rng, train_epoch)
 
 __all__ = ["TrainResult", "as_tensors", "dropout_seed", "epoch_batches", "epoch_permutation",
            "init_model", "plot_run", "seeded_torch_rng", "test_best", "train_epoch", "train_torch"]
@@ -148,7 +148,7 @@ class _Run:
         self.model = init_model(cfg, *self.shape, self.seed, device)
         self.optimizer = make_optimizer(cfg.optimizer, self.model.parameters(), cfg.lr, cfg.l2)
         self.criterion = nn.CrossEntropyLoss()
-        small = torch.device(device).type == "cpu" and cfg.batch_size < SMALL_BATCH
+        small = torch.device(device).type == "cpu" and cfg.batch_size <= ONE_THREAD_MAX_BATCH
         self.threads = 1 if small else None
 
     def resume(self, out: Path, signature: dict[str, Any]) -> History:
