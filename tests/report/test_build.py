@@ -115,3 +115,23 @@ def test_unknown_homework_is_a_config_error(tmp_path):
 
     with pytest.raises(ConfigError, match="unknown homework"):
         build_reports("hw1999", tmp_path, tmp_path)
+
+
+def test_pdf_figures_use_their_png_twin_and_bad_images_are_contained(tmp_path, no_answers):
+    from conftest import tiny_png
+    from dlhw.results import load_result, save_result
+
+    runs = tmp_path / "runs"
+    res = fabricate(runs, "hw2122.q3.1b", metrics={"test_accuracy": 0.5})
+    (runs / "hw2122.q3.1b" / "sub").mkdir()
+    (runs / "hw2122.q3.1b" / "sub" / "curve.png").write_bytes(tiny_png())
+    (runs / "hw2122.q3.1b" / "sub" / "curve.pdf").write_bytes(b"%PDF-1.4 not embeddable")
+    (runs / "hw2122.q3.1b" / "accuracy.png").write_bytes(b"\x89PNG\r\n\x1a\n corrupt")
+    res.figures = {"accuracy": "accuracy.png", "curve": "sub/curve.pdf", "gone": "gone.png"}
+    save_result(runs / "hw2122.q3.1b", res)
+    assert load_result(runs / "hw2122.q3.1b").figures["curve"] == "sub/curve.pdf"
+    pdf, md = build_reports("hw2122", runs, tmp_path / "reports")
+    text = " ".join(pdf_pages(pdf))
+    assert "figures/hw2122.q3.1b/sub/curve.png" in md.read_text()
+    assert "Figure figures/hw2122.q3.1b/accuracy.png cannot be embedded" in text
+    assert "figure gone of hw2122.q3.1b: file gone.png is missing" in text

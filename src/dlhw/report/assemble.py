@@ -96,7 +96,10 @@ def place_figure(exp_id: str, rel: str, src: Sources) -> str | None:
         path = twins[0] if twins else path
     if not path.is_file() or path.suffix.lower() not in _IMAGE_SUFFIXES:
         return None
-    dest = src.out_dir / "figures" / exp_id / path.name
+    run_dir = (src.runs_root / exp_id).resolve()
+    inside = path.resolve().is_relative_to(run_dir)
+    dest = src.out_dir / "figures" / exp_id / (path.resolve().relative_to(run_dir) if inside
+                                                else Path(path.name))
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, dest)
     return dest.relative_to(src.out_dir).as_posix()

@@ -76,7 +76,7 @@ def is_displayable(v: Any) -> bool:
     if isinstance(v, scalar):
         return True
     if isinstance(v, Mapping):
-        return len(v) <= 12 and all(isinstance(x, scalar) for x in v.values())
+        return len(v) <= 8 and all(isinstance(x, scalar) for x in v.values())
     if isinstance(v, Sequence):
         return len(v) <= 12 and all(isinstance(x, scalar) for x in v)
     return False

@@ -31,7 +31,9 @@ def table_call(table: Table, caption: str) -> str:
     rows = [array([content(fmt_value(c)) for c in list(r) + [""] * (width - len(r))])
             for r in table.rows]
     highlight = [str(int(i)) for i in table.highlight if 0 <= int(i) < len(table.rows)]
-    return (f"#result-table(\n  header: {array([content(h) for h in header])},\n"
+    # A zero-width space after "_" lets long snake_case column names wrap in narrow columns.
+    head = [content(h).replace("\\_", "\\_\u200b") for h in header]
+    return (f"#result-table(\n  header: {array(head)},\n"
             f"  rows: {array(rows)},\n  highlight: {array(highlight)},\n"
             f"  caption: {content(caption)},\n)")
 
