@@ -8,6 +8,7 @@ resume.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -25,7 +26,8 @@ def add_common_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="small slice, few epochs (smoke test)")
     p.add_argument("--dataset", choices=DATASETS_2526, default=None,
                    help="data set of the 2025-26 experiments (default emnist-letters)")
-    p.add_argument("--jobs", type=int, default=1, help="parallel processes for grids")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="parallel processes for grids (default: every core)")
     p.add_argument("--device", default="cpu", help="torch device: cpu or cuda")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
