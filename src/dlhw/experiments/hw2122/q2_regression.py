@@ -9,6 +9,8 @@ SGD weights to that solution every epoch.
 
 from __future__ import annotations
 
+import numpy as np
+
 from dlhw.experiments.base import Experiment, RunContext
 from dlhw.experiments.hw2122.q3_classifiers import add_scratch_arguments
 from dlhw.results import ExperimentResult
@@ -65,9 +67,14 @@ def run_network(ctx: RunContext) -> ExperimentResult:
     data = ctx.load("ames", bias=False)
     model = NeuralRegression(data.n_features, ctx.option("hidden_size", HIDDEN), seed=ctx.seed)
     res, config, _ = _train(ctx, "hw2122.q2.2b", model, data)
+    X = data.train[0]
+    active = float(np.mean(X @ model.W1.T + model.b1 > 0))  # (N, H) ReLUs on, best checkpoint
+    metrics = {**res.contract_metrics(), "active_hidden_fraction_train": active}
+    notes = [f"{active:.2%} of the (example, hidden unit) pairs are active on the training set: "
+             f"units that die (ReLU input < 0 for every example) stop learning"]
     return ExperimentResult(experiment="hw2122.q2.2b", title=EXPERIMENTS[1].title, dataset="ames",
-                            seed=ctx.seed, metrics=res.contract_metrics(), key_metric="test_rmse",
-                            config=config, figures=res.figures)
+                            seed=ctx.seed, metrics=metrics, key_metric="test_rmse",
+                            config=config, figures=res.figures, notes=notes)
 
 
 EXPERIMENTS = [
