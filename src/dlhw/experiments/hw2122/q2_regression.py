@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlhw.experiments.base import Experiment, RunContext
-from dlhw.experiments.hw2122.q3_classifiers import add_scratch_arguments
+from dlhw.experiments.hw2122.q3_classifiers import add_scratch_arguments, backend_option
 from dlhw.results import ExperimentResult
 from dlhw.scratch import LinearRegression, NeuralRegression, solve_analytically
 from dlhw.training.plots import plot_history
@@ -28,7 +28,7 @@ def _train(ctx: RunContext, exp_id: str, model, data, hook=None):
     title = f"{exp_id} on ames: {describe(model, lr, ctx.seed)}"
     res = train(model, data, epochs=ctx.n_epochs(EPOCHS), learning_rate=lr, seed=ctx.seed,
                 out_dir=ctx.out_dir, resume=False if ctx.option("no_resume") else "auto",
-                backend=ctx.option("backend", "numpy"), epoch_hook=hook, progress=ctx.progress,
+                **backend_option(ctx), epoch_hook=hook, progress=ctx.progress,
                 title=title, on_epoch=ctx.option("on_epoch"))
     config = {"learning_rate": lr, "epochs": res.history.epochs, "batch_size": 1,
               "n_train": len(data.train[1]), "loss": "0.5 * squared error",

@@ -40,6 +40,12 @@ def add_scratch_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-resume", action="store_true", help="start over instead of resuming")
 
 
+def backend_option(ctx: RunContext) -> dict[str, str]:
+    """``{"backend": ...}`` when ``--backend`` was given; else the protocol's default applies."""
+    backend = ctx.option("backend")
+    return {} if backend is None else {"backend": backend}
+
+
 def _hyper(ctx: RunContext, spec: ClassifierSpec) -> tuple[float | None, dict[str, Any]]:
     """The learning rate and the model's own hyperparameters, command-line options first."""
     lr = ctx.option("learning_rate", spec.hyper.get("learning_rate"))
@@ -64,7 +70,7 @@ def run_classifier(ctx: RunContext, spec: ClassifierSpec, dataset: str | None = 
     title = f"{spec.exp_id} on {name}: {describe(model, lr, ctx.seed)}"
     res = train(model, data, epochs=ctx.n_epochs(spec.epochs), learning_rate=lr, seed=ctx.seed,
                 out_dir=ctx.out_dir, resume=False if ctx.option("no_resume") else "auto",
-                track_test=spec.track_test, backend=ctx.option("backend", "numpy"),
+                track_test=spec.track_test, **backend_option(ctx),
                 progress=ctx.progress, title=title,
                 on_epoch=ctx.option("on_epoch"))
     config = {"model": spec.kind, "learning_rate": lr, **{k: v for k, v in model.config().items()
