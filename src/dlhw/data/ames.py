@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from dlhw.data.dataset import Dataset
-from dlhw.data.locate import candidate_dirs, find_first
+from dlhw.data.locate import require
 from dlhw.errors import DataError
 
 NAME = "ames"
@@ -136,11 +136,7 @@ def load_ames(data_dir: str | os.PathLike | None = None, *, bias: bool = False,
     """The course's ``ames.npz`` if present, else :func:`prepare` on the raw table (seed 0)."""
     from dlhw.data.dataset import finish
 
-    found = find_first(NAME, data_dir, FILESETS)
-    if found is None:
-        looked = ", ".join(str(d) for d in candidate_dirs(NAME, data_dir))
-        raise DataError(f"Ames housing not found (looked in {looked}); {FIX}")
-    folder, (fname,) = found
+    folder, (fname,) = require(NAME, data_dir, FILESETS, "Ames housing", FIX)
     ds = _load_course(folder / fname, dtype) if fname == COURSE_FILE else prepare(folder / fname, dtype=dtype)
     if not bias:
         return ds

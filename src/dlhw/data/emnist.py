@@ -22,7 +22,7 @@ import numpy as np
 
 from dlhw.data.dataset import Dataset, finish, pixel_scaler
 from dlhw.data.idx import parse_idx, read_bytes
-from dlhw.data.locate import candidate_dirs, find_first
+from dlhw.data.locate import require
 from dlhw.errors import DataError
 
 NAME = "emnist-letters"
@@ -129,11 +129,7 @@ def _load_nist(folder: Path, files: tuple[str, ...]) -> dict[str, tuple[np.ndarr
 def load_emnist_letters(data_dir: str | os.PathLike | None = None, *, bias: bool = False,
                         dtype: np.dtype = np.float64) -> Dataset:
     """EMNIST Letters: X (n, 784) pixels / 256, y int64 in 0..25; the course file preferred."""
-    found = find_first(NAME, data_dir, FILESETS)
-    if found is None:
-        looked = ", ".join(str(d) for d in candidate_dirs(NAME, data_dir))
-        raise DataError(f"EMNIST Letters not found (looked in {looked}); {FIX}")
-    folder, files = found
+    folder, files = require(NAME, data_dir, FILESETS, "EMNIST Letters", FIX)
     splits = _load_course(folder / COURSE_FILE) if files == (COURSE_FILE,) else _load_nist(folder, files)
     scale = pixel_scaler(dtype)
 

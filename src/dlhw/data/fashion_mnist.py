@@ -16,7 +16,7 @@ import numpy as np
 
 from dlhw.data.dataset import Dataset, finish, pixel_scaler
 from dlhw.data.idx import read_idx
-from dlhw.data.locate import candidate_dirs, find_first
+from dlhw.data.locate import require
 from dlhw.errors import DataError
 
 NAME = "fashion-mnist"
@@ -38,11 +38,7 @@ FIX = f"run `dlhw data fetch {NAME}`, or point --data-dir / DLHW_DATA_DIR at a f
 
 def find_files(data_dir: str | os.PathLike | None) -> tuple[Path, tuple[str, ...]]:
     """The folder with the four IDX files (``.gz`` preferred, raw accepted)."""
-    found = find_first(NAME, data_dir, FILESETS)
-    if found is None:
-        looked = ", ".join(str(d) for d in candidate_dirs(NAME, data_dir))
-        raise DataError(f"Fashion-MNIST not found (looked in {looked}); {FIX}")
-    return found
+    return require(NAME, data_dir, FILESETS, "Fashion-MNIST", FIX)
 
 
 def course_split(n: int = 60000, n_dev: int = N_DEV, seed: int = SPLIT_SEED) -> tuple[np.ndarray, np.ndarray]:

@@ -61,3 +61,15 @@ def find_first(name: str, data_dir: str | os.PathLike | None,
             if all((folder / f).is_file() for f in files):
                 return folder, files
     return None
+
+
+def require(name: str, data_dir: str | os.PathLike | None, filesets: Iterable[tuple[str, ...]],
+            what: str, fix: str) -> tuple[Path, tuple[str, ...]]:
+    """Like :func:`find_first`, but a missing data set raises a DataError listing where it looked."""
+    from dlhw.errors import DataError
+
+    found = find_first(name, data_dir, filesets)
+    if found is None:
+        looked = ", ".join(str(d) for d in candidate_dirs(name, data_dir))
+        raise DataError(f"{what} not found (looked in {looked}); {fix}")
+    return found
