@@ -1,0 +1,149 @@
+"""SGD and Adam on stacked parameters: one update for M members, each with its own hyperparameters.
+
+Every parameter tensor has a leading member dimension (``(M, ...)``); the learning rate and the
+weight decay are tensors ``(M,)`` broadcast over the other dimensions, so one update is a few
+element-wise operations on the stacked tensors (no Python loop over members). The arithmetic is
+that of :class:`torch.optim.SGD` (no momentum) and :class:`torch.optim.Adam` (no amsgrad), with
+``weight_decay`` added to the gradient before the update, as ``make_optimizer`` configures them:
+a member ends with the weights the torch optimiser would give it, to float32 rounding.
+
+The state converts to and from the torch optimisers' per-parameter state (:meth:`member_state`,
+:meth:`from_torch`), so a member's checkpoint is exactly what the plain training loop writes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from dlhw.errors import ConfigError
+
+
+def _per_member(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """``values`` (M,) shaped to broadcast over ``like`` (M, ...)."""
+    return values.view(-1, *([1] * (like.dim() - 1)))
+
+
+class StackedOptimizer:
+    """``"sgd"`` or ``"adam"`` over stacked ``params`` (each ``(M, ...)``, ``requires_grad``).
+
+    Parameters
+    ----------
+    name : ``"sgd"`` or ``"adam"``.
+    params : the stacked parameters, updated in place from their ``.grad``.
+    lr, l2 : per-member learning rate and weight decay, tensors (M,) (float32, on the device).
+    betas, eps : Adam's constants (the torch defaults).
+    step : Adam steps already taken (shared: members step together).
+    exp_avg, exp_avg_sq : Adam's moments per parameter (zeros when None).
+    """
+
+    def __init__(self, name: str, params: Sequence[torch.Tensor], lr: torch.Tensor, l2: torch.Tensor,
+                 *, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, step: int = 0,
+                 exp_avg: list[torch.Tensor] | None = None,
+                 exp_avg_sq: list[torch.Tensor] | None = None) -> None:
+        if name not in ("sgd", "adam"):
+            raise ConfigError(f"stacked optimiser {name!r} is not supported; use 'sgd' or 'adam'")
+        self.name, self.params, self.betas, self.eps, self.step_count = name, list(params), betas, eps, step
+        self.lr, self.l2 = lr, l2
+        self.decay = bool((l2 != 0).any())
+        if name == "adam":
+            self.exp_avg = exp_avg or [torch.zeros_like(p) for p in self.params]
+            self.exp_avg_sq = exp_avg_sq or [torch.zeros_like(p) for p in self.params]
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        """One update of every member from the gradients in ``.grad``."""
+        grads = [p.grad for p in self.params]
+        if self.decay:  # g + wd * p, as torch's weight_decay (members with wd 0 get g exactly)
+            grads = [g.addcmul(_per_member(self.l2, p), p) for g, p in zip(grads, self.params)]
+        if self.name == "sgd":
+            for p, g in zip(self.params, grads):
+                p.addcmul_(g, _per_member(-self.lr, p))
+            return
+        self._adam(grads)
+
+    def _adam(self, grads: list[torch.Tensor]) -> None:
+        beta1, beta2 = self.betas
+        self.step_count += 1
+        bias1 = 1 - beta1 ** self.step_count
+        bias2_sqrt = math.sqrt(1 - beta2 ** self.step_count)
+        step_size = -self.lr / bias1  # (M,)
+        for p, g, m, v in zip(self.params, grads, self.exp_avg, self.exp_avg_sq):
+            m.lerp_(g, 1 - beta1)
+            v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+            denom = (v.sqrt() / bias2_sqrt).add_(self.eps)
+            p.addcdiv_(m * _per_member(step_size, p), denom)
+
+    def select(self, keep: torch.Tensor, params: Sequence[torch.Tensor]) -> "StackedOptimizer":
+        """The optimiser of members ``keep`` (indices (K,)) over their new stacked ``params``."""
+        moments = {}
+        if self.name == "adam":
+            moments = {"exp_avg": [m[keep].clone() for m in self.exp_avg],
+                       "exp_avg_sq": [v[keep].clone() for v in self.exp_avg_sq]}
+        return StackedOptimizer(self.name, params, self.lr[keep], self.l2[keep], betas=self.betas,
+                                eps=self.eps, step=self.step_count, **moments)
+
+    def member_state(self, i: int) -> list[dict[str, Any]]:
+        """Member ``i``'s state per parameter, as the torch optimiser holds it (SGD: empty)."""
+        if self.name == "sgd":
+            return [{} for _ in self.params]
+        step = torch.tensor(float(self.step_count))  # torch keeps Adam's step as a float32 tensor
+        return [{"step": step.clone(), "exp_avg": m[i].detach().clone(),
+                 "exp_avg_sq": v[i].detach().clone()}
+                for m, v in zip(self.exp_avg, self.exp_avg_sq)]
+
+    @classmethod
+    def from_torch(cls, optimizers: Sequence[torch.optim.Optimizer],
+                   params: Sequence[torch.Tensor]) -> "StackedOptimizer":
+        """Stack the hyperparameters and state of one torch optimiser per member (same kind)."""
+        kinds = {type(o) for o in optimizers}
+        if len(kinds) != 1 or next(iter(kinds)) not in (torch.optim.SGD, torch.optim.Adam):
+            raise ConfigError(f"members must share one optimiser, SGD or Adam; got {sorted(k.__name__ for k in kinds)}")
+        name = "adam" if kinds == {torch.optim.Adam} else "sgd"
+        groups = [o.param_groups[0] for o in optimizers]
+        _check_plain(name, groups)
+        device = params[0].device
+        lr = torch.tensor([g["lr"] for g in groups], dtype=params[0].dtype, device=device)
+        l2 = torch.tensor([g["weight_decay"] for g in groups], dtype=params[0].dtype, device=device)
+        extra: dict[str, Any] = {}
+        if name == "adam":
+            extra = {"betas": tuple(groups[0]["betas"]), "eps": groups[0]["eps"], **_adam_state(optimizers, params)}
+        return cls(name, params, lr, l2, **extra)
+
+
+def _check_plain(name: str, groups: list[dict[str, Any]]) -> None:
+    """Only the variants this module implements: no momentum, no amsgrad, shared Adam constants."""
+    for g in groups:
+        if name == "sgd" and (g.get("momentum", 0) or g.get("nesterov") or g.get("maximize")):
+            raise ConfigError("stacked SGD supports plain SGD only (no momentum, nesterov or maximize)")
+        if name == "adam" and (g.get("amsgrad") or g.get("maximize")
+                               or (tuple(g["betas"]), g["eps"]) != (tuple(groups[0]["betas"]), groups[0]["eps"])):
+            raise ConfigError("stacked Adam needs amsgrad off and the same betas and eps for every member")
+
+
+def _adam_state(optimizers: Sequence[torch.optim.Optimizer],
+                params: Sequence[torch.Tensor]) -> dict[str, Any]:
+    """Adam's step and moments stacked over members (zeros for a fresh optimiser)."""
+    steps = set()
+    exp_avg, exp_avg_sq = [], []
+    for j, stacked in enumerate(params):
+        ms, vs = [], []
+        for o in optimizers:
+            p = o.param_groups[0]["params"][j]
+            state = o.state.get(p, {})
+            steps.add(int(float(state["step"])) if "step" in state else 0)
+            ms.append(state.get("exp_avg", torch.zeros_like(p)))
+            vs.append(state.get("exp_avg_sq", torch.zeros_like(p)))
+        exp_avg.append(torch.stack(ms).to(stacked.device, stacked.dtype).contiguous())
+        exp_avg_sq.append(torch.stack(vs).to(stacked.device, stacked.dtype).contiguous())
+    if len(steps) != 1:
+        raise ConfigError(f"members have taken different numbers of Adam steps {sorted(steps)}; "
+                          f"train them in separate ensembles")
+    return {"step": steps.pop(), "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}

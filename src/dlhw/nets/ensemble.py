@@ -1,0 +1,219 @@
+"""Train many same-shape configurations at once, as one stacked (vectorised) model.
+
+Members share the architecture (model, width, depth, activation), the optimiser kind, the batch
+size and the epoch count; each has its own learning rate, weight decay, dropout probability,
+initial weights and dropout masks. Per member, the run is the plain loop's
+(:mod:`dlhw.training.torch_loop`) with two seeds: the member's ``seed`` gives its initial
+weights (:func:`~dlhw.training.torch_loop.init_model`) and dropout masks
+(:func:`~dlhw.training.torch_loop.dropout_seed`, one generator per member), and the shared
+``data_seed`` gives the batch order (:func:`~dlhw.training.torch_loop.epoch_permutation`), the
+same batches for every member. A member whose ``seed`` equals ``data_seed`` is the run
+``train_torch(cfg, seed=seed)`` would do (exactly on the CPU, to float32 rounding).
+
+Each member writes the plain loop's files in its own ``out_dir`` (``config.json`` with the
+signature, plus ``data_seed``; ``state.json`` and ``last-*.npz`` after every epoch; ``best.npz``;
+``history.json``; ``run.json`` last), through the plain loop's own save code, so
+:func:`~dlhw.training.torch_loop.test_best` and the tables read them unchanged. Resuming works
+per member: finished members return their stored result, and members that stopped at different
+epochs continue in separate ensembles (a member's trajectory does not depend on the others).
+A member whose loss becomes NaN/inf is recorded as diverged and leaves the ensemble.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm.auto import tqdm
+
+from dlhw.data import Dataset
+from dlhw.errors import CheckpointError, ConfigError, DivergenceError
+from dlhw.io import save_json
+from dlhw.nets._stacked import StackedFFN
+from dlhw.nets._stacked_optim import StackedOptimizer
+from dlhw.nets.config import NetConfig
+from dlhw.nets.step import make_optimizer
+from dlhw.training import torch_loop
+from dlhw.training.torch_loop import (TrainResult, as_tensors, dropout_seed, epoch_permutation,
+                                      init_model)
+
+__all__ = ["EnsembleMember", "Outcome", "shape_key", "train_ensemble"]
+
+Outcome = TrainResult | DivergenceError
+EpochCallback = Callable[[int, list[dict[str, float]]], None]
+
+
+@dataclass(frozen=True)
+class EnsembleMember:
+    """One configuration of an ensemble: its hyperparameters, seed and run folder."""
+
+    config: NetConfig
+    seed: int
+    out_dir: Path
+
+
+def shape_key(cfg: NetConfig | dict) -> Hashable:
+    """What members of one ensemble must share (configurations with equal keys stack)."""
+    c = NetConfig.from_dict(cfg)
+    arch = ((c.hidden_size, c.layers, c.activation) if c.model == "mlp" else ())
+    return (c.model, *arch, c.optimizer, c.batch_size, c.epochs)
+
+
+class _MemberRun(torch_loop._Run):
+    """The plain loop's per-run state and file writing, for one member (data shared)."""
+
+    def __init__(self, member: EnsembleMember, data: dict, shape: tuple[int, int], device: str,
+                 signature: dict[str, Any]) -> None:  # no super().__init__: no data copy per member
+        self.cfg, self.seed, self.device, self.progress = member.config, int(member.seed), device, False
+        self.data, self.shape, self.threads = data, shape, None
+        self.model = init_model(self.cfg, *shape, self.seed, device)
+        self.optimizer = make_optimizer(self.cfg.optimizer, self.model.parameters(), self.cfg.lr, self.cfg.l2)
+        self.criterion = torch.nn.CrossEntropyLoss()
+        self.out, self.signature = Path(member.out_dir), signature
+        self.history = self.resume(self.out, signature)
+        save_json(self.out / "config.json", signature)
+
+    def store_epoch(self, epoch: int, metrics: dict[str, float], stacked: StackedFFN,
+                    opt: StackedOptimizer, i: int) -> None:
+        """Append the epoch to the history, copy member ``i`` back, save best/last/state."""
+        improved = self.history.append(**metrics)
+        stacked.copy_to(i, self.model)
+        for p, state in zip(self.model.parameters(), opt.member_state(i)):
+            if state:
+                self.optimizer.state[p] = {k: v.to(p.device) if k != "step" else v for k, v in state.items()}
+        self.save(self.out, self.signature, epoch, self.history, improved)
+
+    def diverged(self, epoch: int, loss: float) -> DivergenceError:
+        exc = DivergenceError(f"training diverged at epoch {epoch} (lr={self.cfg.lr:g}, optimizer "
+                              f"{self.cfg.optimizer}): mean loss {loss}; lower the learning rate")
+        save_json(self.out / torch_loop.RUN_FILE, {"signature": self.signature, "status": "diverged",
+                                                   "message": str(exc)})
+        return exc
+
+
+def _signature(m: EnsembleMember, dataset: Dataset, data_seed: int) -> dict[str, Any]:
+    return {"config": m.config.to_dict(), "seed": int(m.seed), "data_seed": int(data_seed),
+            "dataset": dataset.name, "sizes": {k: len(v[1]) for k, v in dataset.splits().items()}}
+
+
+def train_ensemble(members: Sequence[EnsembleMember], dataset: Dataset, *, data_seed: int,
+                   device: str = "cpu", progress: bool = True, plots: bool = False,
+                   test: bool = False, on_epoch: EpochCallback | None = None) -> list[Outcome]:
+    """Train ``members`` (equal :func:`shape_key`) together; one outcome per member, in order.
+
+    An outcome is the member's :class:`~dlhw.training.torch_loop.TrainResult` (``test=False``:
+    test scores NaN, the test split untouched), or the :class:`DivergenceError` of a member
+    whose loss diverged. ``on_epoch(epoch, metrics per active member)`` is called per epoch.
+    """
+    members = [EnsembleMember(NetConfig.from_dict(m.config), m.seed, Path(m.out_dir)) for m in members]
+    keys = {shape_key(m.config) for m in members}
+    if len(keys) > 1:
+        raise ConfigError(f"ensemble members must share {shape_key.__doc__.split('(')[0].strip()}; "
+                          f"got shapes {sorted(map(str, keys))}; group configurations by shape_key")
+    if dataset.dev is None or dataset.n_classes is None:
+        raise CheckpointError(f"{dataset.name} has no validation split; ensembles need train/dev/test data")
+    data = as_tensors(dataset, device)
+    shape = (int(dataset.n_classes), dataset.n_features)
+    outcomes: list[Outcome | None] = [None] * len(members)
+    pending: list[tuple[int, _MemberRun]] = []
+    for i, m in enumerate(members):
+        sig = _signature(m, dataset, data_seed)
+        try:
+            outcomes[i] = torch_loop._finished(m.out_dir, sig)
+        except DivergenceError as exc:
+            outcomes[i] = exc
+        if outcomes[i] is None:
+            pending.append((i, _MemberRun(m, data, shape, device, sig)))
+    pending.sort(key=lambda item: item[1].history.epochs)
+    for start, part in itertools.groupby(pending, key=lambda item: item[1].history.epochs):
+        part = list(part)
+        done = _Ensemble([r for _, r in part], data, data_seed, progress).train(start, on_epoch)
+        for (i, run), out in zip(part, done):
+            outcomes[i] = out if isinstance(out, DivergenceError) else run.finish(
+                run.out, run.signature, run.history, plots=plots, test=test)
+    return outcomes  # type: ignore[return-value]
+
+
+class _Ensemble:
+    """The members that resume from the same epoch, stacked, and their training epochs."""
+
+    def __init__(self, runs: list[_MemberRun], data: dict, data_seed: int, progress: bool) -> None:
+        self.runs, self.data, self.data_seed, self.progress = runs, data, int(data_seed), progress
+        cfg = runs[0].cfg
+        self.cfg = cfg
+        dropout = [r.cfg.dropout if cfg.model == "mlp" else 0.0 for r in runs]
+        self.stacked = StackedFFN.from_modules([r.model for r in runs], cfg.activation, dropout)
+        self.opt = StackedOptimizer.from_torch([r.optimizer for r in runs], self.stacked.parameters())
+        self.active = list(range(len(runs)))  # positions in runs of the members still training
+        self.device = self.stacked.weights[0].device
+
+    def train(self, start: int, on_epoch: EpochCallback | None) -> list[DivergenceError | None]:
+        """Epochs ``start + 1 .. cfg.epochs``; per run, its DivergenceError or None."""
+        out: list[DivergenceError | None] = [None] * len(self.runs)
+        for epoch in range(start + 1, self.cfg.epochs + 1):
+            if not self.active:
+                break
+            metrics = self.epoch(epoch)
+            keep = []
+            for pos, (i, m) in enumerate(zip(self.active, metrics)):
+                run = self.runs[i]
+                if not math.isfinite(m["train_loss"]):
+                    out[i] = run.diverged(epoch, m["train_loss"])
+                    continue
+                run.store_epoch(epoch, m, self.stacked, self.opt, pos)
+                keep.append(pos)
+            if on_epoch is not None:
+                on_epoch(epoch, [m for pos, m in enumerate(metrics) if pos in keep])
+            if len(keep) < len(self.active):
+                self._keep(keep)
+        return out
+
+    def _keep(self, keep: list[int]) -> None:
+        idx = torch.tensor(keep, dtype=torch.long, device=self.device)
+        self.stacked = self.stacked.select(idx)
+        self.opt = self.opt.select(idx, self.stacked.parameters())
+        self.active = [self.active[k] for k in keep]
+
+    def epoch(self, epoch: int) -> list[dict[str, float]]:
+        """Train every active member one epoch, then evaluate on train and dev; metrics per member."""
+        start = time.perf_counter()
+        X, y = self.data["train"]
+        order = epoch_permutation(self.data_seed, epoch, len(y))
+        gens = [torch.Generator(device=self.device).manual_seed(dropout_seed(self.runs[i].seed, epoch))
+                for i in self.active]
+        steps = math.ceil(len(y) / self.cfg.batch_size)
+        with tqdm(total=steps, desc=f"ensemble of {len(self.active)}, epoch {epoch}/{self.cfg.epochs}",
+                  leave=False, disable=not self.progress, unit="step", mininterval=0.5) as bar:
+            losses = self._train_epoch(X, y, order, gens, bar.update)
+        trained = time.perf_counter()
+        _, train_acc = self.stacked.evaluate(X, y)
+        dev_loss, dev_acc = self.stacked.evaluate(*self.data["dev"])
+        n, now = len(self.active), time.perf_counter()
+        rows = zip(losses.tolist(), train_acc.tolist(), dev_loss.tolist(), dev_acc.tolist())
+        return [{"train_loss": a, "train_accuracy": b, "dev_loss": c, "dev_accuracy": d,
+                 "train_seconds": (trained - start) / n, "epoch_seconds": (now - start) / n}
+                for a, b, c, d in rows]
+
+    def _train_epoch(self, X: torch.Tensor, y: torch.Tensor, order, gens,
+                     progress: Callable[[int], Any]) -> torch.Tensor:
+        """One pass in ``order`` (shared batches); the mean batch loss of each member (M,)."""
+        idx = torch.from_numpy(order.copy()).to(X.device)
+        xs = X.index_select(0, idx).split(self.cfg.batch_size)
+        ys = y.index_select(0, idx).split(self.cfg.batch_size)
+        total = torch.zeros(self.stacked.size, dtype=X.dtype, device=X.device)
+        for step, (xb, yb) in enumerate(zip(xs, ys), start=1):
+            losses = self.stacked.losses(xb, yb, self.stacked.masks(gens, len(yb)))
+            self.opt.zero_grad()
+            losses.sum().backward()
+            self.opt.step()
+            total += losses.detach()
+            if step % 200 == 0:
+                progress(200)
+        progress(len(xs) % 200)
+        return total / len(xs)
