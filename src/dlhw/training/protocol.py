@@ -166,13 +166,14 @@ def _progress(progress: bool, start: int, epochs: int):
 
 def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
           learning_rate: float | None = None, seed: int = 0, resume: bool | str = True,
-          monitor: str | None = None, track_test: bool = False, backend: str = "numpy",
+          monitor: str | None = None, track_test: bool = False, backend: str = "numba",
           epoch_hook: EpochHook | None = None, on_epoch: EpochCallback | None = None,
           progress: bool = False, title: str | None = None) -> TrainResult:
     """Train ``model`` on ``dataset`` (a :class:`dlhw.data.Dataset`) by the protocol above.
 
     ``epoch_hook(model, epoch) -> {name: value}`` adds metrics each epoch (e.g. the distance to
     the analytic solution); ``on_epoch(epoch, values)`` sees each epoch's row (printing).
+    ``backend`` is passed to ``model.train_epoch`` (``"numba"``, ``"numpy"`` or ``"numba32"``).
     On return ``model`` holds the best checkpoint's weights, reloaded from disk.
     """
     epochs = check_int(epochs, "epochs")

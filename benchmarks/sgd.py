@@ -1,0 +1,154 @@
+"""Seconds per batch-1 SGD epoch: the numpy reference against the compiled (numba) twins.
+
+    DLHW_DATA_DIR=/work/shared/data python benchmarks/sgd.py [--n-ref 5000] [--models mlp ...]
+
+One core: BLAS, OpenMP and numba threads are limited to 1 before numpy is imported. Data:
+Fashion-MNIST train (50000 x 784, half of the pixels zero; a constant-1 column for the linear
+models). The regression models are timed on the same images with the label as a real target
+(a workload for timing only). The numpy reference is timed on the first ``--n-ref`` rows of the
+epoch's order and extrapolated to the full epoch; the fast paths run the full epoch. FLOPs are
+the dense reference's count per example (``W @ x`` and the rank-1 update: 4 per weight for the
+linear and hidden layers), so "% peak" is the dense-equivalent rate over a 1-thread float64 GEMM
+measured in the same run. ``--compile`` also times the first call in two fresh processes that
+share an empty numba cache (the first compiles, the second loads the cache).
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ[_var] = "1"  # before numpy is imported: one core for everything
+
+import argparse  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from dlhw.scratch import make_model  # noqa: E402
+
+# name -> (model kind, config beyond sizes, learning rate, bias column, regression target)
+CASES = {
+    "perceptron": ("perceptron", {}, 1.0, True, False),
+    "logistic_regression": ("logistic_regression", {"l2": 0.0}, 0.001, True, False),
+    "logistic_regression_l2": ("logistic_regression", {"l2": 1e-4}, 0.001, True, False),
+    "mlp_200": ("mlp", {"hidden_size": 200}, 0.001, False, False),
+    "linear_regression": ("linear_regression", {}, 1e-4, True, True),
+    "nn_150": ("nn", {"hidden_size": 150}, 1e-4, False, True),
+}
+
+
+def gemm_gflops(n: int = 1000, repeat: int = 5) -> float:
+    """Best-of-``repeat`` GFLOP/s of an ``n x n`` float64 matrix product (numpy, 1 thread)."""
+    rng = np.random.default_rng(0)
+    A, B = rng.random((n, n)), rng.random((n, n))
+    best = min(_seconds(lambda: A @ B) for _ in range(repeat))
+    return 2 * n**3 / best / 1e9
+
+
+def _seconds(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def epoch_flops(kind: str, model, n: int, loss: float) -> float:
+    """Dense-equivalent FLOPs of one reference epoch over ``n`` examples."""
+    D = model.n_features
+    if kind == "perceptron":  # scores, plus two row updates on each mistake (loss = mistake rate)
+        return n * (2 * model.n_classes * D + loss * 4 * D)
+    if kind == "logistic_regression":
+        return n * (4 + 2 * (model.l2 > 0)) * model.n_classes * D
+    if kind == "linear_regression":
+        return n * 4 * D
+    H, K = model.hidden_size, (model.n_classes or 1)
+    return n * 4 * H * (D + K)
+
+
+def make(kind: str, config: dict, X: np.ndarray, n_classes: int):
+    sizes = {"n_features": X.shape[1]}
+    if kind in ("perceptron", "logistic_regression", "mlp"):
+        sizes["n_classes"] = n_classes
+    return make_model(kind, **sizes, **config)
+
+
+def time_case(name: str, data: dict, n_ref: int, backends: list[str], peak: float) -> list[str]:
+    """One table row per backend for case ``name``."""
+    kind, config, lr, bias, regression = CASES[name]
+    X, y = data[bias]
+    y = y.astype(np.float64) if regression else y
+    order = np.random.default_rng(0).permutation(len(y))
+    ref = make(kind, config, X, 10)
+    t_ref = _seconds(lambda: ref.train_epoch(X, y, lr, order=order[:n_ref], backend="numpy"))
+    t_ref *= len(y) / n_ref
+    rows = []
+    for backend in backends:
+        model = make(kind, config, X, 10)
+        model.train_epoch(X[:20], y[:20], lr, backend=backend)  # compile or load the cache
+        model = make(kind, config, X, 10)
+        loss = [0.0]
+        t = _seconds(lambda: loss.__setitem__(0, model.train_epoch(X, y, lr, order=order, backend=backend)))
+        gflops = epoch_flops(kind, model, len(y), loss[0]) / t / 1e9
+        rows.append(f"| {name} | {backend} | {t_ref:.2f} | {t:.3f} | {t_ref / t:.1f}x | "
+                    f"{gflops:.2f} | {100 * gflops / peak:.1f}% |")
+    return rows
+
+
+COMPILE_SNIPPET = """
+import time, numpy as np
+from dlhw.scratch import make_model
+rng = np.random.default_rng(0)
+X = rng.random((20, 30)); yc = rng.integers(0, 3, 20); yr = rng.random(20)
+models = [("perceptron", dict(n_classes=3, n_features=30), yc), ("logistic_regression", dict(n_classes=3, n_features=30), yc),
+          ("mlp", dict(n_classes=3, n_features=30, hidden_size=4), yc), ("linear_regression", dict(n_features=30), yr),
+          ("nn", dict(n_features=30, hidden_size=4), yr)]
+start = time.perf_counter()
+for kind, cfg, y in models:
+    make_model(kind, **cfg).train_epoch(X, y, 0.01, backend="{backend}")
+print(time.perf_counter() - start)
+"""
+
+
+def compile_seconds(backend: str) -> tuple[float, float]:
+    """First-call seconds (all five models) in a fresh process with an empty cache, then again."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        out = [float(subprocess.run([sys.executable, "-c", COMPILE_SNIPPET.format(backend=backend)],
+                                    env=env, check=True, capture_output=True, text=True).stdout)
+               for _ in range(2)]
+    return out[0], out[1]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n-ref", type=int, default=5000, help="rows timed for the numpy reference")
+    p.add_argument("--models", nargs="+", default=list(CASES), choices=list(CASES))
+    p.add_argument("--backends", nargs="+", default=["numba", "numba32"], choices=["numba", "numba32"])
+    p.add_argument("--data-dir", default=None)
+    p.add_argument("--compile", action="store_true", help="also time compilation and cache loads")
+    args = p.parse_args()
+    from dlhw.data import load
+
+    data = {bias: load("fashion-mnist", data_dir=args.data_dir, bias=bias).train for bias in (False, True)}
+    peak = gemm_gflops()
+    n = len(data[False][1])
+    print(f"Fashion-MNIST train, {n} rows, one core; peak = 1-thread float64 GEMM {peak:.1f} GFLOP/s")
+    print(f"numpy reference timed on {args.n_ref} rows and extrapolated to {n}; fast paths on all {n}\n")
+    print("| model | fast backend | numpy s/epoch | fast s/epoch | speed-up | fast GFLOP/s | % peak |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for name in args.models:
+        for row in time_case(name, data, args.n_ref, args.backends, peak):
+            print(row, flush=True)
+    if args.compile:
+        print("\n| backend | first call, empty cache (s) | first call, second process (s) |")
+        print("| --- | ---: | ---: |")
+        for backend in args.backends:
+            cold, warm = compile_seconds(backend)
+            print(f"| {backend} | {cold:.1f} | {warm:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
