@@ -96,14 +96,18 @@ def test_resume_after_interruption_gives_identical_results(tmp_path):
     assert seen == [3]
     for key in ("train_loss", "train_accuracy", "dev_loss", "dev_accuracy"):
         assert resumed.history.metrics[key] == full.history.metrics[key]
-    a, b = load_npz(tmp_path / "full" / "best.npz"), load_npz(tmp_path / "cut" / "best.npz")
-    assert all(np.array_equal(a[k], b[k]) for k in a)
+    for name in ("best.npz", "last.npz"):  # best and final weights (and Adam state) identical
+        a, b = load_npz(tmp_path / "full" / name), load_npz(tmp_path / "cut" / name)
+        assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+    assert sorted(p.name for p in (tmp_path / "cut").glob("last*")) == ["last.json", "last.npz"]
     assert resumed.test_accuracy == full.test_accuracy
 
 
 def test_finished_run_is_reused_and_other_seed_is_not(tmp_path):
     ds = _blobs()
+    state = torch.random.get_rng_state()
     first = train_torch(CFG, ds, out_dir=tmp_path, seed=0, progress=False, plots=False)
+    assert torch.equal(state, torch.random.get_rng_state())  # dropout ran on a forked RNG
     calls = []
     again = train_torch(CFG, ds, out_dir=tmp_path, seed=0, progress=False, plots=False,
                         on_epoch=lambda e, m: calls.append(e))

@@ -11,12 +11,14 @@ the batch order from ``(seed, epoch)`` and dropout masks from a torch RNG seeded
 was). After every epoch the model and optimiser state are saved with the history, so a run that
 is interrupted restarts from its last finished epoch and ends with identical weights. A run
 folder holds ``config.json``, ``state.json`` (the last finished epoch), ``best.npz``,
-``history.json``, ``run.json`` (written last: the run finished) and the figures.
+``history.json``, ``last.npz`` (the final weights and optimiser state), ``run.json`` (written
+last: the run finished) and the figures.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,7 +44,7 @@ from dlhw.training.torch_epoch import (ONE_THREAD_MAX_BATCH, as_tensors, cpu_thr
 __all__ = ["TrainResult", "as_tensors", "dropout_seed", "epoch_batches", "epoch_permutation",
            "init_model", "plot_run", "seeded_torch_rng", "test_best", "train_epoch", "train_torch"]
 
-RUN_FILE, STATE_FILE, BEST_FILE = "run.json", "state.json", "best.npz"
+RUN_FILE, STATE_FILE, BEST_FILE, LAST_FILE = "run.json", "state.json", "best.npz", "last.npz"
 
 EpochCallback = Callable[[int, dict[str, float]], None]
 
@@ -209,6 +211,10 @@ class _Run:
                              figures=plot_run(history, out, title=self.cfg.slug()) if plots else {})
         save_json(out / RUN_FILE, {"signature": signature, "status": "finished",
                                    "result": result.to_dict()})
+        final = f"last-{history.epochs % 2}"  # the final weights (and optimiser state) stay
+        for ext in (".npz", ".json"):
+            if (out / f"{final}{ext}").exists():
+                os.replace(out / f"{final}{ext}", out / f"{LAST_FILE.removesuffix('.npz')}{ext}")
         for stale in [*out.glob("last-*"), out / STATE_FILE]:  # resume state, no longer needed
             stale.unlink(missing_ok=True)
         return result
