@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
-from dlhw.cli_torch import main_q4  # noqa: E402
+from dlhw.cli_torch import main_q4
 
 if __name__ == "__main__":
     raise SystemExit(main_q4())

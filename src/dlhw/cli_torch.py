@@ -48,9 +48,8 @@ def _print_epoch(epoch: int, m: dict[str, float]) -> None:
 def _train(prog: str, cfg: NetConfig, dataset: str, args: argparse.Namespace) -> int:
     """Load ``dataset``, train ``cfg``, print the epochs and the final test accuracy."""
     from dlhw.data import load
-    from dlhw.training.torch_loop import train_torch
-
     from dlhw.experiments.base import QUICK_EVAL_ROWS, QUICK_TRAIN_ROWS
+    from dlhw.training.torch_loop import train_torch
 
     ds = load(dataset, data_dir=data_dir_of(args.data_path), dtype=np.float32)
     ds = ds.subset(QUICK_TRAIN_ROWS, QUICK_EVAL_ROWS) if args.quick else ds
@@ -90,7 +89,7 @@ def main_ffn(argv: list[str] | None = None) -> int:
     p.add_argument("-hidden_size", type=int, default=32)
     p.add_argument("-dataset", choices=["emnist-letters", "fashion-mnist"], default="emnist-letters")
     a = p.parse_args(argv)
-    cfg = dict(model="mlp", hidden_size=a.hidden_size)
+    cfg = {"model": "mlp", "hidden_size": a.hidden_size}
     return _guarded("hw1-ffn.py", lambda prog: _train(prog, _config(a, cfg), a.dataset, a))
 
 
@@ -101,7 +100,7 @@ def main_q4(argv: list[str] | None = None) -> int:
     _common(p, epochs=20, batch=1, lr=0.01, dropout=0.3)
     p.add_argument("-hidden_sizes", type=int, default=200, help="hidden units per layer")
     a = p.parse_args(argv)
-    cfg = dict(model=a.model, hidden_size=a.hidden_sizes)
+    cfg = {"model": a.model, "hidden_size": a.hidden_sizes}
     return _guarded("hw1-q4.py", lambda prog: _train(prog, _config(a, cfg), "fashion-mnist", a))
 
 

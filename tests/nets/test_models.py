@@ -7,8 +7,16 @@ import torch
 from torch import nn
 
 from dlhw.errors import ConfigError
-from dlhw.nets import (FeedforwardNetwork, LogisticRegression, NetConfig, evaluate, from_config,
-                       make_optimizer, predict, train_batch)
+from dlhw.nets import (
+    FeedforwardNetwork,
+    LogisticRegression,
+    NetConfig,
+    evaluate,
+    from_config,
+    make_optimizer,
+    predict,
+    train_batch,
+)
 
 
 def _data(n=64, d=20, k=5, seed=0):

@@ -9,10 +9,20 @@ import torch
 from dlhw.data import Dataset
 from dlhw.errors import CheckpointError, DivergenceError
 from dlhw.io import load_npz
-from dlhw.nets import FeedforwardNetwork, LogisticRegression, make_optimizer, train_batch
+from dlhw.nets import (
+    FeedforwardNetwork,
+    LogisticRegression,
+    make_optimizer,
+    train_batch,
+)
 from dlhw.training.torch_checkpoint import load_checkpoint, save_checkpoint
-from dlhw.training.torch_loop import (epoch_batches, epoch_permutation, init_model, train_epoch,
-                                      train_torch)
+from dlhw.training.torch_loop import (
+    epoch_batches,
+    epoch_permutation,
+    init_model,
+    train_epoch,
+    train_torch,
+)
 
 CFG = {"model": "mlp", "hidden_size": 16, "layers": 2, "dropout": 0.3, "optimizer": "adam",
        "lr": 0.01, "batch_size": 4, "epochs": 3}

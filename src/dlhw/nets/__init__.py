@@ -8,8 +8,13 @@
 """
 
 from dlhw.nets.config import ACTIVATION_NAMES, MODELS, OPTIMIZER_NAMES, NetConfig
-from dlhw.nets.models import (ACTIVATIONS, FeedforwardNetwork, LogisticRegression, from_config,
-                              init_parameters)
+from dlhw.nets.models import (
+    ACTIVATIONS,
+    FeedforwardNetwork,
+    LogisticRegression,
+    from_config,
+    init_parameters,
+)
 from dlhw.nets.step import evaluate, make_optimizer, predict, train_batch, train_step
 
 __all__ = ["ACTIVATIONS", "ACTIVATION_NAMES", "MODELS", "OPTIMIZER_NAMES", "FeedforwardNetwork",

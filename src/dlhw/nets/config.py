@@ -56,7 +56,7 @@ class NetConfig:
             check_int(getattr(self, name), name)
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "NetConfig":
+    def from_dict(cls, d: Mapping[str, Any]) -> NetConfig:
         """Build from a mapping; an unknown key raises a ConfigError listing the valid ones."""
         if isinstance(d, NetConfig):
             return d
@@ -70,7 +70,7 @@ class NetConfig:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
-    def replace(self, **changes: Any) -> "NetConfig":
+    def replace(self, **changes: Any) -> NetConfig:
         return dataclasses.replace(self, **changes)
 
     def slug(self) -> str:

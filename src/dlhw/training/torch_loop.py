@@ -37,9 +37,17 @@ from dlhw.nets import NetConfig, evaluate, make_optimizer
 from dlhw.training.history import History
 from dlhw.training.plots import plot_history
 from dlhw.training.torch_checkpoint import load_checkpoint, save_checkpoint
-from dlhw.training.torch_epoch import (ONE_THREAD_MAX_BATCH, as_tensors, cpu_threads,
-                                       dropout_seed, epoch_batches, epoch_permutation,
-                                       init_model, seeded_torch_rng, train_epoch)
+from dlhw.training.torch_epoch import (
+    ONE_THREAD_MAX_BATCH,
+    as_tensors,
+    cpu_threads,
+    dropout_seed,
+    epoch_batches,
+    epoch_permutation,
+    init_model,
+    seeded_torch_rng,
+    train_epoch,
+)
 
 __all__ = ["TrainResult", "as_tensors", "dropout_seed", "epoch_batches", "epoch_permutation",
            "init_model", "plot_run", "seeded_torch_rng", "test_best", "train_epoch", "train_torch"]
@@ -86,7 +94,7 @@ class TrainResult:
         return {**d, "history": self.history.to_dict()}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "TrainResult":
+    def from_dict(cls, d: dict[str, Any]) -> TrainResult:
         return cls(**{**d, "history": History.from_dict(d["history"])})
 
 

@@ -20,7 +20,12 @@ import numpy as np
 
 from dlhw.data import Dataset
 from dlhw.errors import ConfigError, DivergenceError
-from dlhw.experiments.base import QUICK_EVAL_ROWS, QUICK_TRAIN_ROWS, Experiment, RunContext
+from dlhw.experiments.base import (
+    QUICK_EVAL_ROWS,
+    QUICK_TRAIN_ROWS,
+    Experiment,
+    RunContext,
+)
 from dlhw.experiments.hw2526.q1_grid import DataRef, plot_best_curves
 from dlhw.grid import GridRunner, GridSpec, Member
 from dlhw.nets import NetConfig
@@ -141,9 +146,9 @@ def run_question(ctx: RunContext, q: Question) -> ExperimentResult:
                                             for r in result.records}},
         config={**spec.to_dict(), "grid_seed": ctx.seed, "device": ctx.device},
         figures=figures, tables={"grid": table},
-        notes=[f"best configuration {cfg.slug()}: validation accuracy "
-               f"{best['metrics']['best_dev_accuracy']:.4f} at epoch {best['metrics'].get('best_epoch')}, "
-               f"test accuracy of that checkpoint (reloaded) {test['test_accuracy']:.4f}"]
+        notes=[(f"best configuration {cfg.slug()}: validation accuracy "
+                f"{best['metrics']['best_dev_accuracy']:.4f} at epoch {best['metrics'].get('best_epoch')}, "
+                f"test accuracy of that checkpoint (reloaded) {test['test_accuracy']:.4f}")]
         + [f"diverged (NaN loss): {', '.join(diverged)}"] * bool(diverged))
 
 
