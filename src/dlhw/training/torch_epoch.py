@@ -66,8 +66,8 @@ def seeded_torch_rng(seed: int, device: str | torch.device) -> Iterator[None]:
     cuda = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=cuda):
         torch.random.default_generator.manual_seed(seed)
-        if cuda:
-            torch.cuda.manual_seed(seed)
+        for index in cuda:  # that device's generator, whichever device is current
+            torch.cuda.default_generators[index].manual_seed(seed)
         yield
 
 
