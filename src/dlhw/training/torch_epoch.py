@@ -63,7 +63,8 @@ def dropout_seed(seed: int, epoch: int) -> int:
 def seeded_torch_rng(seed: int, device: str | torch.device) -> Iterator[None]:
     """Run the block with torch's RNG (CPU, and ``device`` if CUDA) seeded; restore it after."""
     device = torch.device(device)
-    cuda = [device.index or 0] if device.type == "cuda" else []
+    cuda = ([device.index if device.index is not None else torch.cuda.current_device()]
+            if device.type == "cuda" else [])
     with torch.random.fork_rng(devices=cuda):
         torch.random.default_generator.manual_seed(seed)
         for index in cuda:  # that device's generator, whichever device is current
