@@ -1,32 +1,36 @@
 """Compiled twins of the scratch models' batch-1 SGD epoch (``backend="numba"``, the default).
 
 Each ``_*_epoch`` kernel replays :meth:`ScratchModel._train_epoch_numpy` for one model: the same
-examples in the same ``order``, each step with the current weights, the same formulas as
-:mod:`dlhw.scratch._ops`. Only the order of the sums inside a dot product differs (the reference
-uses BLAS), so in float64 the weights after an epoch equal the reference's to ~1e-13 relative
-(``tests/scratch/test_fast.py`` holds them to 1e-12). Where they are elementwise the updates are
-written in the reference's operation order (``W -= lr * (dz_k * x_j)``), and numba's ``fastmath``
-stays off, so nothing is reassociated or fused.
+examples in the same ``order``, each step with the current weights, the formulas of
+:mod:`dlhw.scratch._ops`. Every elementwise update is written in the reference's operation order
+(``W -= lr * (dz_k * x_j)``, ``W -= lr * (dz_k * x_j + l2 * W)``), so given the same gradient it
+is bit-identical; only the order of the terms inside a dot product differs (the reference's BLAS
+blocks them too), so in float64 the weights after an epoch equal the reference's to ~1e-13
+relative (``tests/scratch/test_fast.py`` holds them to 1e-12). Results repeat bit for bit.
+
+Floating-point flags: ``fastmath`` is off everywhere except one flag, ``reassoc``, on the
+two-line :func:`_dot`: it lets LLVM keep several partial sums in SIMD registers, i.e. reorder
+the sum of the products exactly as a BLAS ``dot`` does. No contraction to FMA, no
+reciprocal/approximate functions, no NaN/inf assumptions; without it the reduction runs one
+scalar add at a time, and the linear models would be 2-3x slower.
 
 Where the time goes and what is saved:
 
-* **Sparse inputs.** Images are half (Fashion-MNIST) to mostly (EMNIST) zeros. Each example's
-  nonzero indices and values are gathered once (branch-free); the forward dot products and the
-  rank-1 updates then only visit those columns. Skipping ``w * 0`` is exact for finite weights.
-* **Layout.** Inside the kernel the first layer is stored transposed, ``(D, K)`` / ``(D, H)``, so
-  both ``W @ x`` (a sum of rows ``x_j * W[:, j]``) and the update run over contiguous memory and
-  vectorise without reassociating any sum. The model's own arrays are written back in place.
-* **Lazy L2.** Logistic regression's step ``W -= lr (dz x^T + l2 W)`` touches every weight. Here
-  ``W = s * V``: the decay multiplies the scalar ``s`` by ``1 - lr l2`` and only the nonzero
-  columns of ``V`` change; ``||V||^2`` (for the penalty in the loss) is kept up to date by the
-  same loop. ``s`` is folded back into ``V`` when it leaves [1e-6, 1e6]. When ``lr * l2 > 0.5``
-  the eager update (the reference's formula on every weight) is used instead.
+* **Hidden layers: sparse inputs.** Images are half (Fashion-MNIST) to mostly (EMNIST) zeros.
+  Each example's nonzero indices and values are gathered once (branch-free), and ``W1`` is held
+  transposed, ``(D, H)``, so ``W1 @ x`` (a sum of rows ``x_j W1[:, j]``) and the rank-1 update
+  visit only those rows, each as a contiguous SIMD loop over the ``H`` units. Skipping
+  ``w * 0`` is exact for finite weights.
+* **Linear models: dense rows.** With ``K = 10`` classes a row of ``W.T`` is too short to
+  vectorise and this CPU's gathers are slow, so the linear classifiers keep ``W`` (K, D) and run
+  dense SIMD loops over ``x``; that is faster here than skipping the zeros (measured). L2 is
+  then applied eagerly in the same pass, with the reference's exact elementwise formula.
 
-``backend="numba32"`` runs the same kernels on float32 copies of the weights and inputs (the
-model keeps float64 parameters): about half the memory traffic, so faster for the MLP, but only
-float32-accurate (a few 1e-6 relative after an epoch; the perceptron on pixel data stays exact).
-After divergence (inf/NaN) the two paths need not agree on where the NaNs are; both report it.
-Kernels are compiled once per dtype and cached on disk (``cache=True``).
+``backend="numba32"`` runs the same kernels on float32 copies of the weights and of ``X`` (the
+model keeps float64 parameters): half the memory traffic, about 2x faster for the MLP, only
+float32-accurate (about 1e-6 relative after an epoch). Load the data with ``dtype=np.float32``
+to avoid a float32 copy of ``X`` per epoch. After divergence (inf/NaN) the paths need not agree
+on where the NaNs are; both report it. Kernels compile once per dtype and are cached on disk.
 """
 
 from __future__ import annotations
@@ -38,12 +42,19 @@ from numba import njit
 
 from dlhw.errors import ConfigError
 
-JIT = {"cache": True, "nogil": True}  # fastmath stays off: IEEE order, results equal the reference
-RENORM_LOW, RENORM_HIGH = 1e-6, 1e6  # the lazy L2 scale is folded into V outside this range
-EAGER_DECAY = 0.5  # lr * l2 above this: eager L2 (a decay factor near 0 makes the scale useless)
+JIT = {"cache": True, "nogil": True}  # fastmath off: IEEE operations in the reference's order
 
 
 # ---- shared pieces ------------------------------------------------------------------------------
+@njit(fastmath={"reassoc"}, **JIT)
+def _dot(A, a, B, b):
+    """``A[a] @ B[b]`` for rows of two 2-d arrays of equal width (reassociated sum only, see above)."""
+    total = 0.0
+    for j in range(A.shape[1]):
+        total += A[a, j] * B[b, j]
+    return total
+
+
 @njit(**JIT)
 def _gather(X, i, idx, val):
     """Nonzeros of row ``X[i]`` (D,): indices into ``idx``, values into ``val``; returns their count."""
@@ -54,16 +65,6 @@ def _gather(X, i, idx, val):
         val[n] = v
         n += v != 0
     return n
-
-
-@njit(**JIT)
-def _scores(VT, idx, val, n, z):
-    """``z`` (K,) = ``W @ x`` for ``VT = W.T`` (D, K) and the ``n`` gathered nonzeros of ``x``."""
-    z[:] = 0.0
-    for t in range(n):
-        j, v = idx[t], val[t]
-        for k in range(z.shape[0]):
-            z[k] += VT[j, k] * v
 
 
 @njit(**JIT)
@@ -83,28 +84,8 @@ def _cross_entropy(z, y, dz):
 
 
 @njit(**JIT)
-def _rank1(VT, idx, val, n, dz, step, track):
-    """``W -= step * outer(dz, x)`` on the gathered columns of ``VT = W.T`` (D, K).
-
-    Returns the change of ``||VT||^2`` when ``track`` (else 0).
-    """
-    change = 0.0
-    for t in range(n):
-        j, v = idx[t], val[t]
-        if track:
-            for k in range(VT.shape[1]):
-                old = VT[j, k]
-                VT[j, k] = old - step * (dz[k] * v)
-                change += VT[j, k] * VT[j, k] - old * old
-        else:
-            for k in range(VT.shape[1]):
-                VT[j, k] -= step * (dz[k] * v)
-    return change
-
-
-@njit(**JIT)
 def _hidden_forward(W1T, b1, idx, val, n, a, h):
-    """``a = W1 @ x + b1`` and ``h = relu(a)`` (H,) for ``W1T = W1.T`` (D, H) (``mlp.hidden_forward``)."""
+    """``a = W1 @ x + b1`` and ``h[0] = relu(a)`` (H,) for ``W1T = W1.T`` (D, H) (``mlp.hidden_forward``)."""
     a[:] = 0.0
     for t in range(n):
         j, v = idx[t], val[t]
@@ -112,7 +93,7 @@ def _hidden_forward(W1T, b1, idx, val, n, a, h):
             a[u] += W1T[j, u] * v
     for u in range(a.shape[0]):
         a[u] += b1[u]
-        h[u] = a[u] if a[u] > 0 else 0.0
+        h[0, u] = a[u] if a[u] > 0 else 0.0
 
 
 @njit(**JIT)
@@ -128,72 +109,55 @@ def _hidden_backward(W1T, b1, idx, val, n, a, dh, lr):
         b1[u] -= lr * dh[u]
 
 
+@njit(**JIT)
+def _scores(W, X, i, z):
+    """``z = W @ X[i]`` (K,) for ``W`` (K, D)."""
+    for k in range(W.shape[0]):
+        z[k] = _dot(W, k, X, i)
+
+
 # ---- one epoch per model --------------------------------------------------------------------------
 @njit(**JIT)
-def _perceptron_epoch(X, y, order, lr, VT):
-    """Mistake-driven updates of ``VT = W.T`` (D, K); returns the number of mistakes."""
-    idx, val = np.empty(VT.shape[0], np.int64), np.empty(VT.shape[0], VT.dtype)
-    z = np.empty(VT.shape[1], VT.dtype)
+def _perceptron_epoch(X, y, order, lr, W):
+    """Mistake-driven updates of ``W`` (K, D); returns the number of mistakes."""
+    z = np.empty(W.shape[0], W.dtype)
     mistakes = 0
     for i in order:
-        n = _gather(X, i, idx, val)
-        _scores(VT, idx, val, n, z)
+        _scores(W, X, i, z)
         y_hat, y_i = np.argmax(z), y[i]
         if y_hat != y_i:
             mistakes += 1
-            for t in range(n):
-                step = lr * val[t]
-                VT[idx[t], y_i] += step
-                VT[idx[t], y_hat] -= step
+            for j in range(W.shape[1]):
+                step = lr * X[i, j]
+                W[y_i, j] += step
+                W[y_hat, j] -= step
     return mistakes
 
 
 @njit(**JIT)
-def _logistic_epoch(X, y, order, lr, l2, VT):
-    """Softmax regression with L2 on ``VT = W.T`` (D, K); returns the summed per-example loss."""
-    idx, val = np.empty(VT.shape[0], np.int64), np.empty(VT.shape[0], VT.dtype)
-    z, dz = np.empty(VT.shape[1], VT.dtype), np.empty(VT.shape[1], VT.dtype)
-    lazy = lr * l2 <= EAGER_DECAY
-    decay, scale, sq = 1.0 - lr * l2, 1.0, _sumsq(VT)  # W = scale * VT.T; sq = ||VT||^2
+def _logistic_epoch(X, y, order, lr, l2, W):
+    """Softmax regression with L2 on ``W`` (K, D); returns the summed per-example objective."""
+    K, D = W.shape
+    z, dz = np.empty(K, W.dtype), np.empty(K, W.dtype)
     total = 0.0
     for i in order:
-        n = _gather(X, i, idx, val)
-        _scores(VT, idx, val, n, z)
-        z *= VT.dtype.type(scale)  # W @ x = scale * (V @ x); exact while scale == 1 (l2 == 0)
+        _scores(W, X, i, z)
         loss = _cross_entropy(z, y[i], dz)
         if l2 != 0.0:
-            loss += 0.5 * l2 * (scale * scale * sq)
+            sq = 0.0
+            for k in range(K):
+                sq += _dot(W, k, W, k)
+            loss += 0.5 * l2 * sq
         total += loss
-        if lazy:
-            scale *= decay  # W_new = decay * W - lr * dz x^T = scale_new * (V - lr/scale_new dz x^T)
-            sq += _rank1(VT, idx, val, n, dz, VT.dtype.type(lr / scale), l2 != 0.0)
-            if not RENORM_LOW < abs(scale) < RENORM_HIGH:
-                VT *= VT.dtype.type(scale)
-                scale, sq = 1.0, _sumsq(VT)
-        else:
-            _eager_l2_step(VT, X[i], dz, lr, l2)
-            sq = _sumsq(VT)
-    if scale != 1.0:
-        VT *= VT.dtype.type(scale)
+        for k in range(K):
+            d = dz[k]
+            if l2 != 0.0:
+                for j in range(D):
+                    W[k, j] -= lr * (d * X[i, j] + l2 * W[k, j])
+            else:
+                for j in range(D):
+                    W[k, j] -= lr * (d * X[i, j])
     return total
-
-
-@njit(**JIT)
-def _sumsq(VT):
-    """``||VT||^2`` (the sum of squares), accumulated in float64."""
-    total = 0.0
-    for j in range(VT.shape[0]):
-        for k in range(VT.shape[1]):
-            total += VT[j, k] * VT[j, k]
-    return total
-
-
-@njit(**JIT)
-def _eager_l2_step(VT, x, dz, lr, l2):
-    """The reference's ``W -= lr * (outer(dz, x) + l2 * W)`` on every weight of ``VT = W.T``."""
-    for j in range(VT.shape[0]):
-        for k in range(VT.shape[1]):
-            VT[j, k] -= lr * (dz[k] * x[j] + l2 * VT[j, k])
 
 
 @njit(**JIT)
@@ -201,18 +165,14 @@ def _mlp_epoch(X, y, order, lr, W1T, b1, W2, b2):
     """One-hidden-layer ReLU classifier; ``W1T = W1.T`` (D, H). Returns the summed cross-entropy."""
     D, H = W1T.shape
     idx, val = np.empty(D, np.int64), np.empty(D, W1T.dtype)
-    a, h, dh = np.empty(H, W1T.dtype), np.empty(H, W1T.dtype), np.empty(H, W1T.dtype)
+    a, h, dh = np.empty(H, W1T.dtype), np.empty((1, H), W1T.dtype), np.empty(H, W1T.dtype)
     z, dz = np.empty(W2.shape[0], W1T.dtype), np.empty(W2.shape[0], W1T.dtype)
     total = 0.0
     for i in order:
         n = _gather(X, i, idx, val)
         _hidden_forward(W1T, b1, idx, val, n, a, h)
-        z[:] = 0.0  # z = W2 @ h + b2, skipping the units relu switched off
-        for u in range(H):
-            if h[u] != 0.0:
-                for k in range(z.shape[0]):
-                    z[k] += W2[k, u] * h[u]
-        z += b2
+        for k in range(z.shape[0]):
+            z[k] = _dot(W2, k, h, 0) + b2[k]
         total += _cross_entropy(z, y[i], dz)
         dh[:] = 0.0  # dh = W2^T dz, with W2 before its update
         for k in range(z.shape[0]):
@@ -220,7 +180,7 @@ def _mlp_epoch(X, y, order, lr, W1T, b1, W2, b2):
                 dh[u] += W2[k, u] * dz[k]
         for k in range(z.shape[0]):
             for u in range(H):
-                W2[k, u] -= lr * (dz[k] * h[u])
+                W2[k, u] -= lr * (dz[k] * h[0, u])
             b2[k] -= lr * dz[k]
         _hidden_backward(W1T, b1, idx, val, n, a, dh, lr)
     return total
@@ -228,39 +188,31 @@ def _mlp_epoch(X, y, order, lr, W1T, b1, W2, b2):
 
 @njit(**JIT)
 def _linear_regression_epoch(X, y, order, lr, w):
-    """``w -= lr * ((w @ x - y) x)`` per example; returns the summed ``0.5 (w @ x - y)^2``."""
-    idx, val = np.empty(w.shape[0], np.int64), np.empty(w.shape[0], w.dtype)
+    """``w -= lr * ((w @ x - y) x)`` for ``w`` (1, D); returns the summed ``0.5 (w @ x - y)^2``."""
     total = 0.0
     for i in order:
-        n = _gather(X, i, idx, val)
-        pred = 0.0
-        for t in range(n):
-            pred += w[idx[t]] * val[t]
-        r = pred - y[i]
+        r = _dot(w, 0, X, i) - y[i]
         total += 0.5 * r * r
-        for t in range(n):
-            w[idx[t]] -= lr * (r * val[t])
+        for j in range(w.shape[1]):
+            w[0, j] -= lr * (r * X[i, j])
     return total
 
 
 @njit(**JIT)
 def _neural_regression_epoch(X, y, order, lr, W1T, b1, w2, b2):
-    """``w2 @ relu(W1 x + b1) + b2`` with squared error; ``b2`` (1,). Returns the summed loss."""
+    """``w2 @ relu(W1 x + b1) + b2`` with squared error; ``w2`` (1, H), ``b2`` (1,)."""
     D, H = W1T.shape
     idx, val = np.empty(D, np.int64), np.empty(D, W1T.dtype)
-    a, h, dh = np.empty(H, W1T.dtype), np.empty(H, W1T.dtype), np.empty(H, W1T.dtype)
+    a, h, dh = np.empty(H, W1T.dtype), np.empty((1, H), W1T.dtype), np.empty(H, W1T.dtype)
     total = 0.0
     for i in order:
         n = _gather(X, i, idx, val)
         _hidden_forward(W1T, b1, idx, val, n, a, h)
-        pred = 0.0
-        for u in range(H):
-            pred += w2[u] * h[u]
-        r = pred + b2[0] - y[i]
+        r = _dot(w2, 0, h, 0) + b2[0] - y[i]
         total += 0.5 * r * r
         for u in range(H):
-            dh[u] = w2[u] * r  # W_out^T dout with W_out = w2 before its update
-            w2[u] -= lr * (r * h[u])
+            dh[u] = w2[0, u] * r  # W_out^T dout with W_out = w2 before its update
+            w2[0, u] -= lr * (r * h[0, u])
         b2[0] -= lr * r
         _hidden_backward(W1T, b1, idx, val, n, a, dh, lr)
     return total
@@ -279,16 +231,16 @@ def _store(param: np.ndarray, work: np.ndarray, transpose: bool = False) -> None
 
 
 def _perceptron(model: Any, X: np.ndarray, y: np.ndarray, lr: Any, order: np.ndarray, dtype: type) -> float:
-    VT = _work(model.W, dtype, transpose=True)  # (D, K)
-    mistakes = _perceptron_epoch(X, y, order, lr, VT)
-    _store(model.W, VT, transpose=True)
+    W = _work(model.W, dtype)  # (K, D)
+    mistakes = _perceptron_epoch(X, y, order, lr, W)
+    _store(model.W, W)
     return mistakes / len(order)
 
 
 def _logistic(model: Any, X: np.ndarray, y: np.ndarray, lr: Any, order: np.ndarray, dtype: type) -> float:
-    VT = _work(model.W, dtype, transpose=True)  # (D, K)
-    total = _logistic_epoch(X, y, order, lr, float(model.l2), VT)
-    _store(model.W, VT, transpose=True)
+    W = _work(model.W, dtype)  # (K, D)
+    total = _logistic_epoch(X, y, order, lr, dtype(model.l2), W)
+    _store(model.W, W)
     return total / len(order)
 
 
@@ -298,7 +250,8 @@ def _hidden_net(epoch: Callable, out_names: tuple[str, str]) -> Callable:
     def run(model: Any, X: np.ndarray, y: np.ndarray, lr: Any, order: np.ndarray, dtype: type) -> float:
         W1T, b1 = _work(model.W1, dtype, transpose=True), _work(model.b1, dtype)  # (D, H), (H,)
         out = [_work(getattr(model, k), dtype) for k in out_names]  # a 0-d bias becomes (1,)
-        total = epoch(X, y, order, lr, W1T, b1, *out)
+        W_out = out[0].reshape(-1, W1T.shape[1])  # (K, H); NeuralRegression's w2 (H,) as (1, H)
+        total = epoch(X, y, order, lr, W1T, b1, W_out, out[1])
         _store(model.W1, W1T, transpose=True)
         _store(model.b1, b1)
         for k, w in zip(out_names, out):
@@ -311,7 +264,7 @@ def _hidden_net(epoch: Callable, out_names: tuple[str, str]) -> Callable:
 def _linear_regression(model: Any, X: np.ndarray, y: np.ndarray, lr: Any, order: np.ndarray,
                        dtype: type) -> float:
     w = _work(model.w, dtype)  # (D,)
-    total = _linear_regression_epoch(X, y, order, lr, w)
+    total = _linear_regression_epoch(X, y, order, lr, w.reshape(1, -1))  # a (1, D) view of w
     _store(model.w, w)
     return total / len(order)
 
@@ -337,4 +290,5 @@ def train_epoch(model: Any, X: np.ndarray, y: np.ndarray, lr: float, order: np.n
     if fn is None:
         raise ConfigError(f"no compiled epoch for {type(model).__name__}; use backend='numpy'")
     dtype = np.float32 if backend == "numba32" else np.float64
-    return fn(model, np.ascontiguousarray(X), np.ascontiguousarray(y), dtype(lr), order, dtype)
+    X = np.ascontiguousarray(X, dtype=dtype if backend == "numba32" or X.dtype.kind != "f" else None)
+    return fn(model, X, np.ascontiguousarray(y), dtype(lr), order, dtype)
