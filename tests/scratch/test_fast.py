@@ -1,0 +1,157 @@
+"""The compiled (numba) epoch equals the numpy reference, repeats bit for bit, and passes through.
+
+Equality is "to 1e-12 relative" in float64: elementwise ``rtol=1e-12`` with an absolute floor of
+1e-12 times the largest weight (a weight that cancels to ~0 cannot keep 12 relative digits under
+any change of summation order, and the reference's BLAS picks its own order).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dlhw.data.dataset import Dataset
+from dlhw.errors import ConfigError
+from dlhw.scratch import BACKENDS, LogisticRegression, make_model
+from dlhw.scratch._base import ScratchModel
+
+RTOL = 1e-12
+# name -> (model kind, extra config, learning rate, regression?)
+CASES = {
+    "perceptron": ("perceptron", {}, 1.0, False),
+    "perceptron_lr": ("perceptron", {}, 0.37, False),
+    "logistic": ("logistic_regression", {"l2": 0.0}, 0.05, False),
+    "logistic_l2": ("logistic_regression", {"l2": 0.03}, 0.05, False),
+    "logistic_strong_l2": ("logistic_regression", {"l2": 3.0}, 0.3, False),
+    "mlp": ("mlp", {"hidden_size": 24, "seed": 3}, 0.02, False),
+    "linear_regression": ("linear_regression", {}, 0.005, True),
+    "nn": ("nn", {"hidden_size": 24, "seed": 3}, 0.002, True),
+}
+
+
+def build(name: str, n_features: int, n_classes: int) -> tuple[ScratchModel, float]:
+    kind, extra, lr, regression = CASES[name]
+    sizes = {"n_features": n_features} if regression else {"n_features": n_features, "n_classes": n_classes}
+    return make_model(kind, **sizes, **extra), lr
+
+
+def sparse_data(seed: int, n: int = 160, d: int = 40, k: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``X`` (n, d) with ~60% exact zeros, labels (n,) in 0..k-1, real targets (n,)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * (rng.random((n, d)) < 0.4)
+    X[:, -1] = 1.0  # a bias column
+    return X, rng.integers(0, k, size=n), X @ rng.normal(size=d) + 0.1 * rng.normal(size=n)
+
+
+def assert_same_params(fast: ScratchModel, ref: ScratchModel, rtol: float = RTOL) -> None:
+    for k, want in ref.state_dict().items():
+        got = fast.state_dict()[k]
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * max(np.abs(want).max(), 1e-300),
+                                   err_msg=f"parameter {k}")
+
+
+def run_epochs(name: str, X: np.ndarray, y: np.ndarray, backend: str, orders: list[np.ndarray],
+               k: int) -> tuple[ScratchModel, list[float]]:
+    model, lr = build(name, X.shape[1], k)
+    losses = [model.train_epoch(X, y, lr, order=o, backend=backend) for o in orders]
+    return model, losses
+
+
+def targets(name: str, labels: np.ndarray, real: np.ndarray) -> np.ndarray:
+    return real if CASES[name][3] else labels
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_fast_equals_reference_on_sparse_random_data(name, seed):
+    X, labels, real = sparse_data(seed)
+    y = targets(name, labels, real)
+    rng = np.random.default_rng(seed + 1)
+    orders = [rng.permutation(len(y)) for _ in range(3)] + [rng.integers(0, len(y), size=50)]
+    ref, ref_losses = run_epochs(name, X, y, "numpy", orders, 4)
+    fast, fast_losses = run_epochs(name, X, y, "numba", orders, 4)
+    assert_same_params(fast, ref)
+    np.testing.assert_allclose(fast_losses, ref_losses, rtol=RTOL)
+
+
+@pytest.mark.parametrize("name", ["perceptron", "logistic_l2", "mlp", "linear_regression", "nn"])
+def test_fast_equals_reference_on_fashion(name, fashion_small):
+    X, labels = fashion_small.train[0][:300], fashion_small.train[1][:300]
+    if CASES[name][0] in ("perceptron", "logistic_regression", "linear_regression"):
+        X = np.hstack([X, np.ones((len(X), 1))])  # the linear models' bias column
+    y = targets(name, labels, labels.astype(np.float64) / 9.0)
+    orders = [np.random.default_rng([7, e]).permutation(len(y)) for e in range(2)]
+    ref, ref_losses = run_epochs(name, X, y, "numpy", orders, fashion_small.n_classes)
+    fast, fast_losses = run_epochs(name, X, y, "numba", orders, fashion_small.n_classes)
+    assert_same_params(fast, ref)
+    np.testing.assert_allclose(fast_losses, ref_losses, rtol=RTOL)
+
+
+@pytest.mark.parametrize("name", ["perceptron", "logistic_l2", "mlp", "linear_regression", "nn"])
+def test_float32_path_is_float32_accurate(name, seed):
+    X, labels, real = sparse_data(seed)
+    y = targets(name, labels, real)
+    orders = [np.random.default_rng(seed).permutation(len(y))]
+    ref, ref_losses = run_epochs(name, X, y, "numpy", orders, 4)
+    fast, fast_losses = run_epochs(name, X, y, "numba32", orders, 4)
+    assert_same_params(fast, ref, rtol=1e-4)
+    np.testing.assert_allclose(fast_losses, ref_losses, rtol=1e-4)
+    assert all(v.dtype == np.float64 for v in fast.state_dict().values())  # the model stays float64
+
+
+@pytest.mark.parametrize("backend", ["numba", "numba32"])
+@pytest.mark.parametrize("name", ["logistic_l2", "mlp", "nn"])
+def test_fast_path_repeats_bit_for_bit(name, backend, seed):
+    X, labels, real = sparse_data(seed)
+    y = targets(name, labels, real)
+    orders = [np.random.default_rng(seed).permutation(len(y)) for _ in range(2)]
+    a, loss_a = run_epochs(name, X, y, backend, orders, 4)
+    b, loss_b = run_epochs(name, X, y, backend, orders, 4)
+    assert loss_a == loss_b
+    for k, v in a.state_dict().items():
+        np.testing.assert_array_equal(v, b.state_dict()[k])
+
+
+def test_numba_is_the_default_and_updates_in_place(seed):
+    X, y, _ = sparse_data(seed)
+    a, b = LogisticRegression(4, X.shape[1], l2=0.01), LogisticRegression(4, X.shape[1], l2=0.01)
+    W = a.W
+    assert BACKENDS[0] == "numba"
+    assert a.train_epoch(X, y, 0.1) == b.train_epoch(X, y, 0.1, backend="numba")
+    assert a.W is W  # the parameter array keeps its identity, as in the reference
+    np.testing.assert_array_equal(a.W, b.W)
+
+
+def test_protocol_passes_the_backend_through(tmp_path, seed):
+    X, y, _ = sparse_data(seed, n=120)
+    data = Dataset(name="sparse", train=(X[:80], y[:80]), dev=(X[80:100], y[80:100]),
+                   test=(X[100:], y[100:]), n_classes=4)
+    from dlhw.training.protocol import train
+
+    models = {}
+    for backend in ("numpy", "numba", "numba32"):
+        models[backend] = LogisticRegression(4, X.shape[1], l2=0.01)
+        res = train(models[backend], data, epochs=2, learning_rate=0.1, seed=seed,
+                    out_dir=tmp_path / backend, backend=backend)
+        assert res.history.epochs == 2
+    assert_same_params(models["numba"], models["numpy"])
+    assert not np.array_equal(models["numba32"].W, models["numba"].W)  # float32 really ran
+
+
+def test_fast_path_reports_divergence_like_the_reference(seed):
+    X, y, _ = sparse_data(seed)
+    for backend in ("numpy", "numba"):
+        m = LogisticRegression(4, X.shape[1])
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(3):
+                loss = m.train_epoch(1e154 * X, y, 10.0, backend=backend)
+        assert not (np.isfinite(loss) and m.params_finite()), backend
+
+
+def test_models_without_a_kernel_are_refused():
+    class Custom(LogisticRegression):
+        pass
+
+    m = Custom(2, 3)
+    with pytest.raises(ConfigError, match="backend='numpy'"):
+        m.train_epoch(np.ones((2, 3)), np.array([0, 1]), backend="numba")
+    m.train_epoch(np.ones((2, 3)), np.array([0, 1]), backend="numpy")  # the reference still works
