@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from dlhw.errors import ShapeError
@@ -40,6 +39,7 @@ class StackedFFN:
         self.biases = [b.detach().clone().requires_grad_(True) for b in biases]
         self.activation, self.act = activation, ACTIVATION_FNS[activation]
         self.dropout = [float(p) for p in dropout]
+        self._mask_rows, self._mask_buffers, self._keep = 0, [], None
         if any(w.shape[0] != len(self.dropout) for w in self.weights):
             raise ShapeError(f"stacked weights have {self.weights[0].shape[0]} members, dropout "
                              f"{len(self.dropout)}; give one dropout probability per member")
@@ -80,16 +80,27 @@ class StackedFFN:
                           self.activation, [self.dropout[i] for i in idx])
 
     def masks(self, generators: Sequence[torch.Generator], rows: int) -> list[torch.Tensor] | None:
-        """Dropout masks (M, rows, h) per hidden layer, scaled by 1/(1-p); None without dropout."""
+        """Dropout masks (M, rows, h) per hidden layer, scaled by 1/(1-p); None without dropout.
+
+        Drawn into buffers reused from step to step (rows of members without dropout stay 1);
+        the tensors returned are valid until the next call.
+        """
         if not any(self.dropout):
             return None
-        w0 = self.weights[0]
+        if self._mask_rows < rows:
+            w0 = self.weights[0]
+            self._mask_buffers = [torch.ones(self.size, rows, w.shape[1], dtype=w0.dtype, device=w0.device)
+                                  for w in self.weights[:-1]]
+            self._keep = torch.tensor([1 - p for p in self.dropout], dtype=w0.dtype,
+                                      device=w0.device).view(-1, 1, 1)
+            self._mask_rows = rows
         out = []
-        for w in self.weights[:-1]:
-            ones = torch.ones(rows, w.shape[1], dtype=w0.dtype, device=w0.device)
-            out.append(torch.stack([
-                torch.empty_like(ones).bernoulli_(1 - p, generator=g).div_(1 - p) if p > 0 else ones
-                for p, g in zip(self.dropout, generators)]))
+        for buf in self._mask_buffers:
+            mask = buf[:, :rows]
+            for i, (p, g) in enumerate(zip(self.dropout, generators)):
+                if p > 0:
+                    mask[i].bernoulli_(1 - p, generator=g)
+            out.append(mask.div_(self._keep))  # nn.Dropout's scaling; rows with p = 0 stay 1
         return out
 
     def forward(self, X: torch.Tensor, masks: list[torch.Tensor] | None = None) -> torch.Tensor:
@@ -108,10 +119,7 @@ class StackedFFN:
     def losses(self, X: torch.Tensor, y: torch.Tensor,
                masks: list[torch.Tensor] | None = None) -> torch.Tensor:
         """Mean cross-entropy of each member on the batch (X (B, d), y (B,)) -> (M,)."""
-        scores = self.forward(X, masks)
-        M, B, C = scores.shape
-        per_row = F.cross_entropy(scores.reshape(M * B, C), y.repeat(M), reduction="none")
-        return per_row.view(M, B).mean(dim=1)
+        return _cross_entropy(self.forward(X, masks), y).mean(dim=1)
 
     @torch.no_grad()
     def evaluate(self, X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -123,9 +131,17 @@ class StackedFFN:
         for start in range(0, X.shape[0], rows):
             xb, yb = X[start:start + rows], y[start:start + rows]
             scores = self.forward(xb)
-            M, b, C = scores.shape
-            ce = F.cross_entropy(scores.reshape(M * b, C), yb.repeat(M), reduction="none")
-            loss += ce.view(M, b).double().sum(dim=1)
+            loss += _cross_entropy(scores, yb).double().sum(dim=1)
             correct += (scores.argmax(dim=-1) == yb).sum(dim=1)
         n = max(X.shape[0], 1)
         return loss / n, correct.double() / n
+
+
+def _cross_entropy(scores: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of every member on every row: scores (M, B, C), y (B,) -> (M, B).
+
+    ``logsumexp(scores) - scores[y]``: the value of ``F.cross_entropy``, about twice as fast
+    (forward and backward) as its log-softmax over many short rows.
+    """
+    picked = scores.gather(-1, y.expand(scores.shape[0], -1).unsqueeze(-1)).squeeze(-1)
+    return torch.logsumexp(scores, dim=-1) - picked

@@ -47,7 +47,8 @@ class StackedOptimizer:
         if name not in ("sgd", "adam"):
             raise ConfigError(f"stacked optimiser {name!r} is not supported; use 'sgd' or 'adam'")
         self.name, self.params, self.betas, self.eps, self.step_count = name, list(params), betas, eps, step
-        self.lr, self.l2 = lr, l2
+        self.lr, self.l2, self.neg_lr = lr, l2, -lr
+        self.buffers: list[torch.Tensor] | None = None
         self.decay = bool((l2 != 0).any())
         if name == "adam":
             self.exp_avg = exp_avg or [torch.zeros_like(p) for p in self.params]
@@ -59,27 +60,32 @@ class StackedOptimizer:
 
     @torch.no_grad()
     def step(self) -> None:
-        """One update of every member from the gradients in ``.grad``."""
-        grads = [p.grad for p in self.params]
-        if self.decay:  # g + wd * p, as torch's weight_decay (members with wd 0 get g exactly)
-            grads = [g.addcmul(_per_member(self.l2, p), p) for g, p in zip(grads, self.params)]
+        """One update of every member from the gradients in ``.grad`` (used up: changed in place)."""
+        for p in self.params:
+            if self.decay:  # g + wd * p, as torch's weight_decay (members with wd 0 get g exactly)
+                p.grad.addcmul_(_per_member(self.l2, p), p)
         if self.name == "sgd":
-            for p, g in zip(self.params, grads):
-                p.addcmul_(g, _per_member(-self.lr, p))
+            for p in self.params:
+                p.addcmul_(p.grad, _per_member(self.neg_lr, p))
             return
-        self._adam(grads)
+        self._adam()
 
-    def _adam(self, grads: list[torch.Tensor]) -> None:
+    def _adam(self) -> None:
+        """Adam's update, in place into preallocated buffers (no allocation per step)."""
         beta1, beta2 = self.betas
         self.step_count += 1
         bias1 = 1 - beta1 ** self.step_count
         bias2_sqrt = math.sqrt(1 - beta2 ** self.step_count)
-        step_size = -self.lr / bias1  # (M,)
-        for p, g, m, v in zip(self.params, grads, self.exp_avg, self.exp_avg_sq):
+        step_size = self.neg_lr / bias1  # (M,)
+        if self.buffers is None:
+            self.buffers = [torch.empty_like(p) for p in self.params]
+        for p, m, v, buf in zip(self.params, self.exp_avg, self.exp_avg_sq, self.buffers):
+            g = p.grad
             m.lerp_(g, 1 - beta1)
             v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
-            denom = (v.sqrt() / bias2_sqrt).add_(self.eps)
-            p.addcdiv_(m * _per_member(step_size, p), denom)
+            torch.sqrt(v, out=buf).div_(bias2_sqrt).add_(self.eps)  # the denominator
+            torch.div(m, buf, out=buf)
+            p.addcmul_(buf, _per_member(step_size, p))
 
     def select(self, keep: torch.Tensor, params: Sequence[torch.Tensor]) -> "StackedOptimizer":
         """The optimiser of members ``keep`` (indices (K,)) over their new stacked ``params``."""

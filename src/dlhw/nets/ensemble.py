@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from tqdm.auto import tqdm
 
@@ -43,10 +44,11 @@ from dlhw.training import torch_loop
 from dlhw.training.torch_loop import (TrainResult, as_tensors, dropout_seed, epoch_permutation,
                                       init_model)
 
-__all__ = ["EnsembleMember", "Outcome", "shape_key", "train_ensemble"]
+__all__ = ["EnsembleMember", "Outcome", "shape_key", "train_ensemble", "train_stacked_epoch"]
 
 Outcome = TrainResult | DivergenceError
 EpochCallback = Callable[[int, list[dict[str, float]]], None]
+PROGRESS_EVERY = 200  # steps between progress-bar updates
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,8 @@ class _Ensemble:
         steps = math.ceil(len(y) / self.cfg.batch_size)
         with tqdm(total=steps, desc=f"ensemble of {len(self.active)}, epoch {epoch}/{self.cfg.epochs}",
                   leave=False, disable=not self.progress, unit="step", mininterval=0.5) as bar:
-            losses = self._train_epoch(X, y, order, gens, bar.update)
+            losses = train_stacked_epoch(self.stacked, self.opt, X, y, order, self.cfg.batch_size,
+                                         gens, progress=bar.update)
         trained = time.perf_counter()
         _, train_acc = self.stacked.evaluate(X, y)
         dev_loss, dev_acc = self.stacked.evaluate(*self.data["dev"])
@@ -200,20 +203,29 @@ class _Ensemble:
                  "train_seconds": (trained - start) / n, "epoch_seconds": (now - start) / n}
                 for a, b, c, d in rows]
 
-    def _train_epoch(self, X: torch.Tensor, y: torch.Tensor, order, gens,
-                     progress: Callable[[int], Any]) -> torch.Tensor:
-        """One pass in ``order`` (shared batches); the mean batch loss of each member (M,)."""
-        idx = torch.from_numpy(order.copy()).to(X.device)
-        xs = X.index_select(0, idx).split(self.cfg.batch_size)
-        ys = y.index_select(0, idx).split(self.cfg.batch_size)
-        total = torch.zeros(self.stacked.size, dtype=X.dtype, device=X.device)
-        for step, (xb, yb) in enumerate(zip(xs, ys), start=1):
-            losses = self.stacked.losses(xb, yb, self.stacked.masks(gens, len(yb)))
-            self.opt.zero_grad()
-            losses.sum().backward()
-            self.opt.step()
-            total += losses.detach()
-            if step % 200 == 0:
-                progress(200)
-        progress(len(xs) % 200)
-        return total / len(xs)
+
+
+def train_stacked_epoch(net: StackedFFN, opt: StackedOptimizer, X: torch.Tensor, y: torch.Tensor,
+                        order: np.ndarray, batch_size: int, generators: Sequence[torch.Generator],
+                        *, progress: Callable[[int], Any] | None = None) -> torch.Tensor:
+    """One pass over (X (n, d), y (n,)) in row ``order``, every member on the same batches.
+
+    Per step: dropout masks from each member's generator, the members' mean losses (M,), one
+    backward pass of their sum (members share no parameters, so each gets its own gradient),
+    one stacked optimiser step. Returns the mean batch loss of each member (M,).
+    """
+    idx = torch.from_numpy(np.ascontiguousarray(order)).to(X.device)
+    xs = X.index_select(0, idx).split(batch_size)  # views (B, d)
+    ys = y.index_select(0, idx).split(batch_size)
+    total = torch.zeros(net.size, dtype=X.dtype, device=X.device)
+    for step, (xb, yb) in enumerate(zip(xs, ys), start=1):
+        losses = net.losses(xb, yb, net.masks(generators, len(yb)))
+        opt.zero_grad()
+        losses.sum().backward()
+        opt.step()
+        total += losses.detach()
+        if progress is not None and step % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
+    if progress is not None:
+        progress(len(xs) % PROGRESS_EVERY)
+    return total / len(xs)

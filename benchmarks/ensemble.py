@@ -1,0 +1,90 @@
+"""Ensemble vs one-by-one training of the 16 configurations of one width (the q2.2a grid).
+
+For each width: the 16 configurations (4 learning rates x dropout {0, 0.2} x l2 {0, 1e-4}, Adam,
+relu, one hidden layer, batch 64) on Fashion-MNIST, trained for the first ``--steps`` batches of
+an epoch (a) one after another with the plain loop's epoch function
+(:func:`dlhw.training.torch_loop.train_epoch`, dropout seeded as the plain loop seeds it) and (b)
+as one stacked ensemble (:func:`dlhw.nets.ensemble.train_stacked_epoch`). Only the training
+steps are timed (not the per-epoch evaluation); times are extrapolated to a full epoch
+(``ceil(n_train / 64)`` steps). The best of ``--repeats`` timings is kept for each, which
+filters out interference from other processes on a shared machine.
+
+    DLHW_DATA_DIR=../shared/data python benchmarks/ensemble.py [--steps 150] [--widths 16 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+
+import numpy as np
+import torch
+
+from dlhw.data import load
+from dlhw.nets import NetConfig, make_optimizer
+from dlhw.nets._stacked import StackedFFN
+from dlhw.nets._stacked_optim import StackedOptimizer
+from dlhw.nets.ensemble import train_stacked_epoch
+from dlhw.training.torch_loop import (dropout_seed, epoch_permutation, init_model, seeded_torch_rng,
+                                      train_epoch)
+
+LRS, DROPOUTS, L2S = (1e-4, 3e-4, 1e-3, 3e-3), (0.0, 0.2), (0.0, 1e-4)
+
+
+def configs(width: int) -> list[NetConfig]:
+    return [NetConfig(hidden_size=width, layers=1, activation="relu", optimizer="adam", lr=lr,
+                      dropout=d, l2=l2, batch_size=64, epochs=1)
+            for lr in LRS for d in DROPOUTS for l2 in L2S]
+
+
+def time_plain(cfgs: list[NetConfig], X, y, order) -> float:
+    start = time.perf_counter()
+    for seed, cfg in enumerate(cfgs):
+        model = init_model(cfg, 10, X.shape[1], seed)
+        opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.l2)
+        with seeded_torch_rng(dropout_seed(seed, 1), "cpu"):
+            train_epoch(model, opt, torch.nn.CrossEntropyLoss(), X, y, order, cfg.batch_size)
+    return time.perf_counter() - start
+
+
+def time_ensemble(cfgs: list[NetConfig], X, y, order) -> float:
+    start = time.perf_counter()
+    models = [init_model(c, 10, X.shape[1], s) for s, c in enumerate(cfgs)]
+    net = StackedFFN.from_modules(models, "relu", [c.dropout for c in cfgs])
+    opt = StackedOptimizer.from_torch([make_optimizer(c.optimizer, m.parameters(), c.lr, c.l2)
+                                       for c, m in zip(cfgs, models)], net.parameters())
+    gens = [torch.Generator().manual_seed(dropout_seed(s, 1)) for s in range(len(cfgs))]
+    train_stacked_epoch(net, opt, X, y, order, cfgs[0].batch_size, gens)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--steps", type=int, default=80, help="batches timed per measurement")
+    p.add_argument("--widths", type=int, nargs="+", default=[16, 32, 64, 128, 256])
+    p.add_argument("--repeats", type=int, default=5, help="timings per measurement (best kept)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads for both (default 1: on a shared machine, more threads spin "
+                        "and wait on each other, which slows small models down most)")
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    ds = load("fashion-mnist", dtype=np.float32)
+    X = torch.from_numpy(np.ascontiguousarray(ds.train[0]))
+    y = torch.from_numpy(ds.train[1].astype(np.int64))
+    order = epoch_permutation(0, 1, len(y))[:args.steps * 64]
+    scale = math.ceil(len(y) / 64) / args.steps
+    print(f"Fashion-MNIST, {len(y)} training rows, batch 64, {args.steps} of {math.ceil(len(y) / 64)} "
+          f"steps timed, x{scale:.2f} to one epoch; {torch.get_num_threads()} torch threads")
+    print(f"{'width':>6}{'plain 16 runs (s/epoch)':>26}{'ensemble of 16 (s/epoch)':>27}{'ratio':>8}")
+    for width in args.widths:
+        cfgs = configs(width)
+        plain, ens = math.inf, math.inf
+        for _ in range(args.repeats):  # interleaved, so both see the same load
+            plain = min(plain, time_plain(cfgs, X, y, order) * scale)
+            ens = min(ens, time_ensemble(cfgs, X, y, order) * scale)
+        print(f"{width:>6}{plain:>26.2f}{ens:>27.2f}{ens / plain:>8.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
