@@ -70,7 +70,8 @@ class GridRunner:
     root : the grid's folder (one subfolder per configuration).
     fn : ``fn(member) -> dict`` of metrics (must include ``metric``); picklable for ``jobs > 1``.
     group_fn, group_by : alternatively ``group_fn(members) -> [dict, ...]`` over groups of
-        unfinished members with equal ``group_by(params)``; ``max_group`` caps a group's size.
+        unfinished members with equal ``group_by(params)``; ``max_group`` caps a group's size,
+        or is a function ``max_group(key, members) -> int`` giving each group its own cap.
     backend : where tasks run; default :func:`~dlhw.grid.backends.local_backend` (``jobs``).
     jobs : processes for the default backend (None or 0: every core).
     seed : the grid seed; member seeds are derived from it and each config's hash.
@@ -85,7 +86,7 @@ class GridRunner:
     fn: MemberFn | None = None
     group_fn: GroupFn | None = None
     group_by: Callable[[dict[str, Any]], Hashable] | None = None
-    max_group: int | None = None
+    max_group: int | Callable[[Hashable, list[Member]], int] | None = None
     backend: Backend | None = None
     jobs: int | None = None
     seed: int = 0
@@ -118,9 +119,13 @@ class GridRunner:
         for m in todo:
             key = self.group_by(m.params) if self.group_by else m.id
             groups.setdefault(key, []).append(m)
-        cap = self.max_group or max(len(todo), 1)
-        return [_Task(self.group_fn, True, self.root, tuple(g[i:i + cap]))
-                for g in groups.values() for i in range(0, len(g), cap)]
+        tasks = []
+        for key, g in groups.items():
+            cap = self.max_group(key, g) if callable(self.max_group) else self.max_group
+            cap = max(int(cap or len(g)), 1)
+            tasks += [_Task(self.group_fn, True, self.root, tuple(g[i:i + cap]))
+                      for i in range(0, len(g), cap)]
+        return tasks
 
     def run(self, spec: GridSpec) -> GridResult:
         """Run every unfinished configuration of ``spec``; return all records (resumable)."""
