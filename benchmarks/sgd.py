@@ -22,15 +22,15 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ[_var] = "1"  # before numpy is imported: one core for everything
 
-import argparse  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from dlhw.scratch import make_model  # noqa: E402
+from dlhw.scratch import make_model
 
 # name -> (model kind, config beyond sizes, learning rate, bias column, regression target)
 CASES = {

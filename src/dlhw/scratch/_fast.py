@@ -40,7 +40,8 @@ on where the NaNs are; both report it. Kernels compile once per dtype and are ca
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numba import njit
