@@ -1,0 +1,90 @@
+"""hw2526.q2.3a (and q2.3b, q2.3c): 32 units per layer, 1 to 9 hidden layers.
+
+Learning rate, dropout, l2, optimiser and activation are those of the best 32-unit configuration
+of hw2526.q2.2a, read from its stored result; batch 64, 30 epochs. Each depth is its own shape,
+so each is an ensemble of one (depths run in parallel with ``--jobs`` or on Ray).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dlhw.errors import ConfigError
+from dlhw.experiments.base import Experiment, RunContext
+from dlhw.experiments.hw2526 import q2_width as width
+from dlhw.grid import GridSpec
+from dlhw.results import ExperimentResult, load_result
+from dlhw.training.plots import plot_series
+
+EXPERIMENT_ID = "hw2526.q2.3a"
+WIDTH = 32
+DEPTHS = (1, 3, 5, 7, 9)
+TUNED = ("lr", "dropout", "l2", "optimizer", "activation")
+
+
+def tuned_32(ctx: RunContext) -> tuple[dict[str, Any], list[str]]:
+    """The best 32-unit hyperparameters of hw2526.q2.2a, and notes on where they came from."""
+    folder = ctx.run_dir(width.EXPERIMENT_ID)
+    try:
+        source = load_result(folder)
+    except Exception:  # missing or unreadable: the same advice either way
+        raise ConfigError(f"hw2526.q2.3a needs the result of {width.EXPERIMENT_ID} in {folder}; "
+                          f"run `dlhw run {width.EXPERIMENT_ID}` first") from None
+    entry = source.metrics.get("per_width", {}).get(str(WIDTH))
+    if not entry or any(k not in entry.get("config", {}) for k in TUNED):
+        raise ConfigError(f"{folder} has no {WIDTH}-unit configuration with {', '.join(TUNED)}; "
+                          f"rerun {width.EXPERIMENT_ID} with width {WIDTH} in --widths")
+    notes = [f"Hyperparameters of the best {WIDTH}-unit model of {width.EXPERIMENT_ID} (validation "
+             f"accuracy {entry['best_dev_accuracy']:.4f}): " +
+             ", ".join(f"{k} {entry['config'][k]}" for k in TUNED) + "."]
+    ds = ctx.dataset or "emnist-letters"
+    if source.dataset != ds or bool(source.quick) != ctx.quick:
+        notes.append(f"Warning: they were tuned on {source.dataset}{' (quick)' * bool(source.quick)}, "
+                     f"this run uses {ds}{' (quick)' * ctx.quick}.")
+    return {k: entry["config"][k] for k in TUNED}, notes
+
+
+def run(ctx: RunContext) -> ExperimentResult:
+    tuned, notes = tuned_32(ctx)
+    epochs = ctx.n_epochs(width.EPOCHS)
+    base = {**tuned, "batch_size": width.FIXED["batch_size"], "epochs": epochs, "width": WIDTH,
+            "dataset": ctx.dataset or "emnist-letters", "quick": ctx.quick}
+    spec = GridSpec(base=base, axes={"depth": tuple(ctx.option("depths", DEPTHS))})
+    result, test, ref = width.run_sweep(ctx, spec, EXPERIMENT_ID)
+    per = width.per_axis(result, "depth", TUNED)
+    grid = result.table(metrics=width.ROW_METRICS, test={"test_accuracy": test["test_accuracy"]},
+                        caption=f"{WIDTH} units per hidden layer, hyperparameters of the best {WIDTH}-unit "
+                                f"model of q2.2a, {epochs} epochs on {ref.name}; test accuracy of the best only.")
+    result.write_table(ctx.out_dir / "grid_table", grid)
+    depth_table = width.axis_table(per, "depth", (), "Highest validation accuracy during training per depth.")
+    metrics, history = width.best_summary(result, test)
+    best = result.best()["params"]
+    xs = [int(d) for d in per]
+    figures = {"best_curves": width.plot_best_curves(history, ctx.out_dir, f"best: {best['depth']} hidden "
+                                                     f"layers of {WIDTH} units"),
+               "train_accuracy_vs_depth": plot_series(
+                   {"final training accuracy": [per[str(d)]["final_train_accuracy"] for d in xs],
+                    "best validation accuracy": [per[str(d)]["best_dev_accuracy"] for d in xs]},
+                   ctx.out_dir / "train_accuracy_vs_depth", x=xs, xlabel=f"hidden layers ({WIDTH} units each)",
+                   ylabel="accuracy", title="Accuracy against depth")[0]}
+    for entry in per.values():
+        entry.pop("config")  # the same for every depth: in best_config
+    return ExperimentResult(
+        experiment=EXPERIMENT_ID, title=EXPERIMENTS[0].title, dataset=ref.name, seed=ctx.seed,
+        key_metric="test_accuracy",
+        metrics={**metrics, "per_depth": per, "best_depth": int(best["depth"]),
+                 "best_config": {"depth": int(best["depth"]), "width": WIDTH, **tuned,
+                                 "batch_size": base["batch_size"], "epochs": epochs}},
+        config={**spec.to_dict(), "grid_seed": ctx.seed, "device": ctx.device},
+        figures=figures, tables={"grid": grid, "per_depth": depth_table}, notes=notes)
+
+
+def add_arguments(p) -> None:
+    width.add_backend_arguments(p)
+    p.add_argument("--depths", type=int, nargs="+", default=None, help="depths (default 1 3 5 7 9)")
+
+
+EXPERIMENTS = [Experiment(id=EXPERIMENT_ID, title="Depth sweep: 32 units per layer, 1 to 9 hidden layers",
+                          homework="hw2526", run=run, add_arguments=add_arguments,
+                          datasets=("emnist-letters",), covers=("hw2526.q2.3b", "hw2526.q2.3c"),
+                          depends=(width.EXPERIMENT_ID,))]
