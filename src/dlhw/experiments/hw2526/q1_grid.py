@@ -11,7 +11,6 @@ hw2526.q1.2b (:mod:`dlhw.experiments.hw2526.q1_features`).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import time
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
@@ -76,8 +75,12 @@ def featured(ref: DataRef, features: str) -> tuple[Dataset, float]:
 
 
 def sgd_backend() -> str:
-    """``"numba"`` when the compiled training loop is installed, else ``"numpy"``."""
-    return "numba" if importlib.util.find_spec("dlhw.scratch._fast") else "numpy"
+    """The SGD backend the grid trains with: the protocol's default (the compiled twin)."""
+    import inspect
+
+    from dlhw.training.protocol import train
+
+    return inspect.signature(train).parameters["backend"].default
 
 
 def _model(ds: Dataset, params: dict[str, Any]):
