@@ -26,10 +26,12 @@ def tuned_32(ctx: RunContext) -> tuple[dict[str, Any], list[str]]:
     """The best 32-unit hyperparameters of hw2526.q2.2a, and notes on where they came from."""
     folder = ctx.run_dir(width.EXPERIMENT_ID)
     try:
-        source = load_result(folder)
-    except Exception:  # missing or unreadable: the same advice either way
+        source = load_result(folder)  # None when there is no result
+    except Exception:  # unreadable: the same advice
+        source = None
+    if source is None:
         raise ConfigError(f"hw2526.q2.3a needs the result of {width.EXPERIMENT_ID} in {folder}; "
-                          f"run `dlhw run {width.EXPERIMENT_ID}` first") from None
+                          f"run `dlhw run {width.EXPERIMENT_ID}` first")
     entry = source.metrics.get("per_width", {}).get(str(WIDTH))
     if not entry or any(k not in entry.get("config", {}) for k in TUNED):
         raise ConfigError(f"{folder} has no {WIDTH}-unit configuration with {', '.join(TUNED)}; "
