@@ -26,8 +26,13 @@ from dlhw.nets import NetConfig, make_optimizer
 from dlhw.nets._stacked import StackedFFN
 from dlhw.nets._stacked_optim import StackedOptimizer
 from dlhw.nets.ensemble import train_stacked_epoch
-from dlhw.training.torch_loop import (dropout_seed, epoch_permutation, init_model, seeded_torch_rng,
-                                      train_epoch)
+from dlhw.training.torch_loop import (
+    dropout_seed,
+    epoch_permutation,
+    init_model,
+    seeded_torch_rng,
+    train_epoch,
+)
 
 LRS, DROPOUTS, L2S = (1e-4, 3e-4, 1e-3, 3e-3), (0.0, 0.2), (0.0, 1e-4)
 

@@ -11,11 +11,23 @@ from dlhw.io import load_json, load_npz
 from dlhw.nets import NetConfig, make_optimizer
 from dlhw.nets._stacked import StackedFFN
 from dlhw.nets._stacked_optim import StackedOptimizer
-from dlhw.nets.ensemble import EnsembleMember, shape_key, train_ensemble, train_stacked_epoch
-from dlhw.training.history import History
+from dlhw.nets.ensemble import (
+    EnsembleMember,
+    shape_key,
+    train_ensemble,
+    train_stacked_epoch,
+)
 from dlhw.training import torch_loop
-from dlhw.training.torch_loop import (as_tensors, dropout_seed, epoch_permutation, init_model,
-                                      seeded_torch_rng, train_epoch, train_torch)
+from dlhw.training.history import History
+from dlhw.training.torch_loop import (
+    as_tensors,
+    dropout_seed,
+    epoch_permutation,
+    init_model,
+    seeded_torch_rng,
+    train_epoch,
+    train_torch,
+)
 
 ATOL = 2e-5
 

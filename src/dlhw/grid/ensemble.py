@@ -14,6 +14,7 @@ files (the plain loop's files) live in ``<member folder>/run``.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, fields
@@ -52,7 +53,7 @@ def member_bytes(cfg: NetConfig, n_features: int, n_classes: int) -> int:
     """
     widths = [cfg.hidden_size] * (cfg.layers if cfg.model == "mlp" else 0)
     sizes = [n_features, *widths, n_classes]
-    params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    params = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
     return FLOAT_BYTES * (10 * params + 8 * cfg.batch_size * sum(sizes[1:]))
 
 

@@ -77,7 +77,7 @@ class RayBackend(Backend):
                     yield i, ray.get(ref), None
                 except ray.exceptions.RayTaskError as exc:  # the task's own exception
                     yield i, None, exc.as_instanceof_cause()
-                except Exception as exc:  # a worker died, the cluster went away, ...
+                except ray.exceptions.RayError as exc:  # a worker died, the cluster went away
                     yield i, None, exc
 
     def close(self) -> None:

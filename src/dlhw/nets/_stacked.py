@@ -46,7 +46,7 @@ class StackedFFN:
 
     @classmethod
     def from_modules(cls, modules: Sequence[nn.Module], activation: str,
-                     dropout: Sequence[float]) -> "StackedFFN":
+                     dropout: Sequence[float]) -> StackedFFN:
         """Stack the ``nn.Linear`` layers of same-shape models (copies, on their device)."""
         layers = [linears(m) for m in modules]
         shapes = {tuple(tuple(lin.weight.shape) for lin in ls) for ls in layers}
@@ -73,7 +73,7 @@ class StackedFFN:
             lin.bias.copy_(b[i])
         return module
 
-    def select(self, keep: torch.Tensor) -> "StackedFFN":
+    def select(self, keep: torch.Tensor) -> StackedFFN:
         """The members ``keep`` (indices (K,)), as a new stacked model."""
         idx = keep.tolist()
         return StackedFFN([w[keep] for w in self.weights], [b[keep] for b in self.biases],

@@ -87,7 +87,7 @@ class StackedOptimizer:
             torch.div(m, buf, out=buf)
             p.addcmul_(buf, _per_member(step_size, p))
 
-    def select(self, keep: torch.Tensor, params: Sequence[torch.Tensor]) -> "StackedOptimizer":
+    def select(self, keep: torch.Tensor, params: Sequence[torch.Tensor]) -> StackedOptimizer:
         """The optimiser of members ``keep`` (indices (K,)) over their new stacked ``params``."""
         moments = {}
         if self.name == "adam":
@@ -107,7 +107,7 @@ class StackedOptimizer:
 
     @classmethod
     def from_torch(cls, optimizers: Sequence[torch.optim.Optimizer],
-                   params: Sequence[torch.Tensor]) -> "StackedOptimizer":
+                   params: Sequence[torch.Tensor]) -> StackedOptimizer:
         """Stack the hyperparameters and state of one torch optimiser per member (same kind)."""
         kinds = {type(o) for o in optimizers}
         if len(kinds) != 1 or next(iter(kinds)) not in (torch.optim.SGD, torch.optim.Adam):

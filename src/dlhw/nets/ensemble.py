@@ -41,8 +41,13 @@ from dlhw.nets._stacked_optim import StackedOptimizer
 from dlhw.nets.config import NetConfig
 from dlhw.nets.step import make_optimizer
 from dlhw.training import torch_loop
-from dlhw.training.torch_loop import (TrainResult, as_tensors, dropout_seed, epoch_permutation,
-                                      init_model)
+from dlhw.training.torch_loop import (
+    TrainResult,
+    as_tensors,
+    dropout_seed,
+    epoch_permutation,
+    init_model,
+)
 
 __all__ = ["EnsembleMember", "Outcome", "shape_key", "train_ensemble", "train_stacked_epoch"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlhw.errors import ConfigError
+from dlhw.errors import ConfigError, DlhwError
 from dlhw.experiments.base import Experiment, RunContext
 from dlhw.experiments.hw2526 import q2_width as width
 from dlhw.grid import GridSpec
@@ -27,7 +27,7 @@ def tuned_32(ctx: RunContext) -> tuple[dict[str, Any], list[str]]:
     folder = ctx.run_dir(width.EXPERIMENT_ID)
     try:
         source = load_result(folder)  # None when there is no result
-    except Exception:  # unreadable: the same advice
+    except DlhwError:  # unreadable: the same advice
         source = None
     if source is None:
         raise ConfigError(f"hw2526.q2.3a needs the result of {width.EXPERIMENT_ID} in {folder}; "

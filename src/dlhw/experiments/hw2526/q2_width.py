@@ -21,7 +21,12 @@ import numpy as np
 
 from dlhw.data import Dataset
 from dlhw.errors import ConfigError
-from dlhw.experiments.base import QUICK_EVAL_ROWS, QUICK_TRAIN_ROWS, Experiment, RunContext
+from dlhw.experiments.base import (
+    QUICK_EVAL_ROWS,
+    QUICK_TRAIN_ROWS,
+    Experiment,
+    RunContext,
+)
 from dlhw.grid import GridResult, GridSpec
 from dlhw.grid.ensemble import RUN_DIR, EnsembleWork, ensemble_runner
 from dlhw.grid.ray_backend import BACKENDS, make_backend
@@ -43,6 +48,12 @@ WHY = ("Adam with relu: Adam's per-weight step sizes make one learning-rate grid
        "apart, bracket Adam's usual 1e-3 for batch 64; dropout 0.2 and l2 (weight decay) 1e-4 are "
        "mild regularisers, strong enough to change the wide models' fit in 30 epochs without "
        "crippling the narrow ones.")
+
+ENSEMBLE_NOTE = ("The 16 configurations of each width were trained as one vectorised ensemble: the same "
+                 "shuffled batches (seeded by the grid seed), each with its own initialisation and "
+                 "dropout masks (seeded by its own seed).")
+TEST_NOTE = ("Test accuracy is computed only for the configuration with the best validation accuracy, "
+             "from its best checkpoint reloaded from disk.")
 
 
 @dataclass(frozen=True)
@@ -210,11 +221,7 @@ def run(ctx: RunContext) -> ExperimentResult:
         config={**spec.to_dict(), "grid_seed": ctx.seed, "device": ctx.device,
                 "backend": ctx.option("backend", "local")},
         figures=figures, tables={"grid": grid, "per_width": width_table},
-        notes=[WHY, "The 16 configurations of each width were trained as one vectorised ensemble: "
-               "the same shuffled batches (seeded by the grid seed), each with its own "
-               "initialisation and dropout masks (seeded by its own seed).",
-               "Test accuracy is computed only for the configuration with the best validation "
-               "accuracy, from its best checkpoint reloaded from disk."])
+        notes=[WHY, ENSEMBLE_NOTE, TEST_NOTE])
 
 
 EXPERIMENTS = [Experiment(id=EXPERIMENT_ID, title="Width sweep: one hidden layer, 16-256 units, 80 configurations",
