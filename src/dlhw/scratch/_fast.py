@@ -115,57 +115,7 @@ def _hidden_backward(W1T, b1, idx, val, n, a, dh, lr):
         b1[u] -= lr * dh[u]
 
 
-@njit(**JIT)
-def _scores(W, X, i, z):
-    """``z = W @ X[i]`` (K,) for ``W`` (K, D)."""
-    for k in range(W.shape[0]):
-        z[k] = _dot(W, k, X, i)
-
-
-# ---- one epoch per model --------------------------------------------------------------------------
-@njit(**JIT)
-def _perceptron_epoch(X, y, order, lr, W):
-    """Mistake-driven updates of ``W`` (K, D); returns the number of mistakes."""
-    z = np.empty(W.shape[0], W.dtype)
-    mistakes = 0
-    for i in order:
-        _scores(W, X, i, z)
-        y_hat, y_i = np.argmax(z), y[i]
-        if y_hat != y_i:
-            mistakes += 1
-            for j in range(W.shape[1]):
-                step = lr * X[i, j]
-                W[y_i, j] += step
-                W[y_hat, j] -= step
-    return mistakes
-
-
-@njit(**JIT)
-def _logistic_epoch(X, y, order, lr, l2, W):
-    """Softmax regression with L2 on ``W`` (K, D); returns the summed per-example objective."""
-    K, D = W.shape
-    z, dz = np.empty(K, W.dtype), np.empty(K, W.dtype)
-    total = 0.0
-    for i in order:
-        _scores(W, X, i, z)
-        loss = _cross_entropy(z, y[i], dz)
-        if l2 != 0.0:
-            sq = 0.0
-            for k in range(K):
-                sq += _dot(W, k, W, k)
-            loss += 0.5 * l2 * sq
-        total += loss
-        for k in range(K):
-            d = dz[k]
-            if l2 != 0.0:
-                for j in range(D):
-                    W[k, j] -= lr * (d * X[i, j] + l2 * W[k, j])
-            else:
-                for j in range(D):
-                    W[k, j] -= lr * (d * X[i, j])
-    return total
-
-
+# ---- one epoch per model (the linear classifiers' are in _fast_linear) ---------------------------
 @njit(**JIT)
 def _mlp_epoch(X, y, order, lr, W1T, b1, W2, b2):
     """One-hidden-layer ReLU classifier; ``W1T = W1.T`` (D, H). Returns the summed cross-entropy."""
@@ -236,18 +186,19 @@ def _store(param: np.ndarray, work: np.ndarray, transpose: bool = False) -> None
         param[...] = work.T if transpose else work
 
 
-def _perceptron(model: Any, X: np.ndarray, y: np.ndarray, lr: Any, order: np.ndarray, dtype: type) -> float:
-    W = _work(model.W, dtype)  # (K, D)
-    mistakes = _perceptron_epoch(X, y, order, lr, W)
-    _store(model.W, W)
-    return mistakes / len(order)
+def _linear_classifier(model: Any, X: np.ndarray, y: np.ndarray, lr: Any, order: np.ndarray,
+                       dtype: type) -> float:
+    """Perceptron or logistic regression on the cached exact encoding of ``X`` (``_fast_linear``)."""
+    from dlhw.scratch import _fast_linear as fl
 
-
-def _logistic(model: Any, X: np.ndarray, y: np.ndarray, lr: Any, order: np.ndarray, dtype: type) -> float:
+    C, scale = fl.source(X, dtype)
     W = _work(model.W, dtype)  # (K, D)
-    total = _logistic_epoch(X, y, order, lr, dtype(model.l2), W)
+    if hasattr(model, "l2"):
+        out = fl.logistic_epoch(C, scale, y, order, lr, dtype(model.l2), W)
+    else:
+        out = fl.perceptron_epoch(C, scale, y, order, lr, W)
     _store(model.W, W)
-    return total / len(order)
+    return out / len(order)
 
 
 def _hidden_net(epoch: Callable, out_names: tuple[str, str]) -> Callable:
@@ -280,7 +231,7 @@ def _epochs() -> dict[type, Callable]:
     from dlhw.scratch.mlp import MLP
     from dlhw.scratch.regression import LinearRegression, NeuralRegression
 
-    return {Perceptron: _perceptron, LogisticRegression: _logistic, LinearRegression: _linear_regression,
+    return {Perceptron: _linear_classifier, LogisticRegression: _linear_classifier, LinearRegression: _linear_regression,
             MLP: _hidden_net(_mlp_epoch, ("W2", "b2")),
             NeuralRegression: _hidden_net(_neural_regression_epoch, ("w2", "b2"))}
 
@@ -296,5 +247,7 @@ def train_epoch(model: Any, X: np.ndarray, y: np.ndarray, lr: float, order: np.n
     if fn is None:
         raise ConfigError(f"no compiled epoch for {type(model).__name__}; use backend='numpy'")
     dtype = np.float32 if backend == "numba32" else np.float64
+    if fn is _linear_classifier:  # encodes (and caches) X itself: no per-epoch copy
+        return fn(model, X, np.ascontiguousarray(y), dtype(lr), order, dtype)
     X = np.ascontiguousarray(X, dtype=dtype if backend == "numba32" or X.dtype.kind != "f" else None)
     return fn(model, X, np.ascontiguousarray(y), dtype(lr), order, dtype)
