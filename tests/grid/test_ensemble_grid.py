@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dlhw.grid import GridError, GridSpec, SerialBackend
-from dlhw.grid.ensemble import EnsembleWork, ensemble_runner, member_bytes, run_dir
+from dlhw.grid.ensemble import EnsembleWork, ensemble_runner, member_bytes
 from dlhw.io import load_npz
 from dlhw.nets import NetConfig
 from dlhw.nets import ensemble as ens
@@ -66,7 +66,7 @@ def test_interrupted_ensemble_grid_resumes_per_member(tiny, tmp_path, monkeypatc
         assert a["metrics"]["best_dev_accuracy"] == pytest.approx(b["metrics"]["best_dev_accuracy"], abs=1e-9)
         assert a["metrics"]["final_train_loss"] == pytest.approx(b["metrics"]["final_train_loss"], rel=1e-5)
     best = reference.best_member()
-    x, y = load_npz(run_dir(best) / "best.npz"), load_npz(root / best.id / "run" / "best.npz")
+    x, y = load_npz(best.run_dir / "best.npz"), load_npz(root / best.id / "run" / "best.npz")
     assert all(np.allclose(x[k], y[k], atol=1e-6) for k in x)
 
 

@@ -54,3 +54,20 @@ def test_quick_run_writes_the_contract(tmp_path, data_dir, monkeypatch, exp_id, 
     for name in ("best_curves", "accuracy", "loss"):
         assert (ctx.out_dir / res.figures[name]).exists()
         assert (ctx.out_dir / res.figures[name]).with_suffix(".pdf").exists()
+
+
+def test_interrupted_grid_resumes(tmp_path, data_dir, monkeypatch):
+    """Regression: the torch work wrote its config.json over the grid store's, so a grid whose
+    member lost its record (an interrupted run) failed on resume with a CheckpointError."""
+    monkeypatch.setattr("dlhw.experiments.hw2122.q4_torch.QUICK_TRAIN_ROWS", 300)
+    load_ref.cache_clear()
+    ctx = RunContext(out_dir=tmp_path / "q41", seed=0, data_dir=str(data_dir), quick=True,
+                     epochs=1, progress=False, jobs=1)
+    exp = get_experiment("hw2122.q4.1")
+    first = execute(exp, ctx)
+    records = sorted((ctx.out_dir / "grid").glob("*/record.json"))
+    assert len(records) == 3
+    records[0].unlink()  # as if killed before the record was written
+    second = execute(exp, ctx)
+    assert records[0].exists()
+    assert second.metrics["best_dev_accuracy"] == first.metrics["best_dev_accuracy"]

@@ -6,7 +6,7 @@
 >>> result.write_table("runs/grid/table", result.table(test=test))          # doctest: +SKIP
 
 ``train_one(member) -> {"best_dev_accuracy": ..., ...}`` trains one configuration
-(``member.params``, ``member.seed``) and writes its files under ``member.out_dir``; the runner
+(``member.params``, ``member.seed``) and writes its files under ``member.run_dir``; the runner
 writes ``record.json`` after it returns. Rerunning skips configurations with a record.
 """
 

@@ -28,7 +28,6 @@ from dlhw.grid.store import Member
 from dlhw.nets import NetConfig
 from dlhw.nets.ensemble import EnsembleMember, shape_key, train_ensemble
 
-RUN_DIR = "run"  # a member's training files, beside the grid's config.json and record.json
 DEFAULT_BUDGET = 2 << 30  # bytes one ensemble may use (parameters, optimiser state, activations)
 FLOAT_BYTES = 4
 
@@ -37,11 +36,6 @@ def config_from_params(params: dict[str, Any]) -> NetConfig:
     """The :class:`NetConfig` of grid parameters: keys that are not NetConfig fields are ignored."""
     names = {f.name for f in fields(NetConfig)}
     return NetConfig.from_dict({k: v for k, v in params.items() if k in names})
-
-
-def run_dir(member: Member) -> Path:
-    """Where ``member``'s training files are."""
-    return member.out_dir / RUN_DIR
 
 
 def member_bytes(cfg: NetConfig, n_features: int, n_classes: int) -> int:
@@ -81,7 +75,7 @@ class EnsembleWork:
         return shape_key(self.config(params))
 
     def __call__(self, members: list[Member]) -> list[dict[str, Any]]:
-        group = [EnsembleMember(self.config(m.params), m.seed, run_dir(m)) for m in members]
+        group = [EnsembleMember(self.config(m.params), m.seed, m.run_dir) for m in members]
         outcomes = train_ensemble(group, self.data(), data_seed=self.data_seed, device=self.device,
                                   progress=self.progress, plots=False, test=False)
         return [{"best_dev_accuracy": math.nan, "diverged": str(out)} if isinstance(out, Exception)
@@ -92,7 +86,7 @@ class EnsembleWork:
         """Test scores of ``member``'s reloaded best checkpoint (the best configuration only)."""
         from dlhw.training.torch_loop import test_best
 
-        return test_best(run_dir(member), self.data(), self.device)
+        return test_best(member.run_dir, self.data(), self.device)
 
 
 @dataclass(frozen=True)

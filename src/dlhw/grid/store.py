@@ -3,7 +3,7 @@
 Layout under the grid's root::
 
     <root>/<config id>/config.json    parameters and seed (written before the work starts)
-    <root>/<config id>/...            whatever the work writes: history.json, checkpoint.npz, ...
+    <root>/<config id>/run/...        whatever the work writes: history.json, checkpoint.npz, ...
     <root>/<config id>/record.json    the result; written LAST and atomically
     <root>/<config id>/test.json      test metrics, only ever for the best configuration
 
@@ -26,6 +26,7 @@ from dlhw.io import load_json, save_json
 CONFIG_FILE = "config.json"
 RECORD_FILE = "record.json"
 TEST_FILE = "test.json"
+RUN_DIR = "run"  # the work's own files, kept apart from the store's config.json and record.json
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,11 @@ class Member:
     @property
     def params(self) -> dict[str, Any]:
         return self.config.params
+
+    @property
+    def run_dir(self) -> Path:
+        """Where the work writes its own files (checkpoints, history), apart from the store's."""
+        return self.out_dir / RUN_DIR
 
 
 class GridStore:

@@ -49,13 +49,44 @@ def plot_series(series: Mapping[str, Sequence[float]], path_stem: str | os.PathL
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
+    names = _save(fig, stem)
+    plt.close(fig)
+    return names
+
+
+def _save(fig, stem: Path) -> list[str]:
+    """Write ``fig`` as ``<stem>.png`` and ``<stem>.pdf``, each atomically; return the names."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
     names = []
     for ext in ("png", "pdf"):
         out = stem.with_suffix(f".{ext}")
         tmp = out.with_name(f".{out.name}.tmp.{ext}")
         fig.savefig(tmp, dpi=150)
-        os.replace(tmp, out)  # atomic, like every other output
+        os.replace(tmp, out)
         names.append(out.name)
+    return names
+
+
+def plot_loss_and_accuracy(history: History, path_stem: str | os.PathLike, *, title: str) -> list[str]:
+    """Training loss and validation accuracy per epoch, side by side, the best epoch marked.
+
+    The texts' "plot the training loss and the validation accuracy" figure (``best_curves``).
+    """
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.6))
+    epochs = range(1, history.epochs + 1)
+    for ax, key in zip(axes, ("train_loss", "dev_accuracy")):
+        ax.plot(epochs, history.metrics[key], marker="o" if history.epochs <= 40 else None, markersize=3)
+        if history.best_epoch is not None:
+            ax.axvline(history.best_epoch, color="grey", linestyle=":",
+                       label=f"best epoch ({history.best_epoch})")
+            ax.legend(fontsize=8)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(LABELS[key])
+        ax.grid(alpha=0.3)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    names = _save(fig, Path(path_stem))
     plt.close(fig)
     return names
 

@@ -81,7 +81,7 @@ class TorchWork:
 
     def __call__(self, member: Member) -> dict[str, Any]:
         try:
-            res = train_torch(net_config(member.params), load_ref(self.data), out_dir=member.out_dir,
+            res = train_torch(net_config(member.params), load_ref(self.data), out_dir=member.run_dir,
                               seed=member.seed, device=self.device, progress=self.progress,
                               plots=False, test=False)
         except DivergenceError as exc:  # a diverged configuration is a result, not a crash
@@ -90,7 +90,7 @@ class TorchWork:
 
     def test(self, member: Member) -> dict[str, float]:
         """Test scores of ``member``'s reloaded best checkpoint (called for the best only)."""
-        return test_best(member.out_dir, load_ref(self.data), self.device)
+        return test_best(member.run_dir, load_ref(self.data), self.device)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from dlhw.errors import DivergenceError
 from dlhw.experiments.base import QUICK_EVAL_ROWS, QUICK_TRAIN_ROWS, Experiment, RunContext
 from dlhw.features import FEATURE_MAPS
 from dlhw.grid import GridResult, GridRunner, GridSpec, Member
+from dlhw.grid.store import RUN_DIR
 from dlhw.results import ExperimentResult
 from dlhw.training.history import History
 
@@ -102,13 +103,13 @@ def train_member(member: Member, ref: DataRef) -> dict[str, Any]:
     model = _model(ds, p)
     try:
         res = train(model, replace(ds, test=ds.dev), epochs=p["epochs"], learning_rate=p["lr"],
-                    seed=member.seed, out_dir=member.out_dir, resume="auto", backend=sgd_backend(),
+                    seed=member.seed, out_dir=member.run_dir, resume="auto", backend=sgd_backend(),
                     title=f"logistic regression, {p['features']}, lr={p['lr']:g}, l2={p['l2']:g}")
     except DivergenceError as exc:
         return {"best_dev_accuracy": float("nan"), "diverged": str(exc)}
     hist = res.history
     hist.config["best_checkpoint_dev"] = hist.config.pop("best_checkpoint_test", None)
-    hist.save(member.out_dir)
+    hist.save(member.run_dir)
     m = hist.metrics
     return {"best_dev_accuracy": max(m["dev_accuracy"]), "best_epoch": hist.best_epoch,
             "epochs": hist.epochs, "final_train_accuracy": hist.last("train_accuracy"),
@@ -124,7 +125,7 @@ def score_test(member: Member, ref: DataRef) -> dict[str, float]:
 
     ds, _ = featured(ref, member.params["features"])
     model = _model(ds, member.params)
-    load_checkpoint(member.out_dir / BEST, model)
+    load_checkpoint(member.run_dir / BEST, model)
     return {"test_accuracy": model.evaluate(*ds.test)}
 
 
@@ -144,35 +145,14 @@ def run_and_test(ctx: RunContext, spec: GridSpec, ref: DataRef,
 def plot_best_curves(result: GridResult, out_dir: Path, title: str) -> dict[str, str]:
     """The best configuration's curves: ``accuracy`` (train and validation accuracy per epoch,
     as in q1.2a), ``loss`` and ``best_curves`` (training loss beside validation accuracy)."""
-    import os
+    from dlhw.training.plots import plot_history, plot_loss_and_accuracy
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from dlhw.training.plots import plot_history
-
-    hist = History.load(result.root / result.best()["id"])
-    figures = {"accuracy": plot_history(hist, ["train_accuracy", "dev_accuracy"], out_dir / "accuracy",
-                                        title=title, ylabel="accuracy")[0],
-               "loss": plot_history(hist, ["train_loss"], out_dir / "loss", title=title,
-                                    ylabel="training loss")[0]}
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.6))
-    epochs = range(1, hist.epochs + 1)
-    for ax, key, label in zip(axes, ("train_loss", "dev_accuracy"), ("training loss", "validation accuracy")):
-        ax.plot(epochs, hist.metrics[key], marker="o", markersize=3)
-        ax.axvline(hist.best_epoch, color="grey", linestyle=":", label=f"best epoch ({hist.best_epoch})")
-        ax.set_xlabel("epoch"), ax.set_ylabel(label), ax.grid(alpha=0.3), ax.legend(fontsize=8)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    for ext in ("png", "pdf"):
-        tmp = out_dir / f".best_curves.tmp.{ext}"
-        fig.savefig(tmp, dpi=150)
-        os.replace(tmp, out_dir / f"best_curves.{ext}")  # atomic, like every other output
-    plt.close(fig)
-    figures["best_curves"] = "best_curves.png"
-    return figures
+    hist = History.load(result.root / result.best()["id"] / RUN_DIR)
+    return {"accuracy": plot_history(hist, ["train_accuracy", "dev_accuracy"], out_dir / "accuracy",
+                                     title=title, ylabel="accuracy")[0],
+            "loss": plot_history(hist, ["train_loss"], out_dir / "loss", title=title,
+                                 ylabel="training loss")[0],
+            "best_curves": plot_loss_and_accuracy(hist, out_dir / "best_curves", title=title)[0]}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -28,7 +28,8 @@ from dlhw.experiments.base import (
     RunContext,
 )
 from dlhw.grid import GridResult, GridSpec
-from dlhw.grid.ensemble import RUN_DIR, EnsembleWork, ensemble_runner
+from dlhw.grid.ensemble import EnsembleWork, ensemble_runner
+from dlhw.grid.store import RUN_DIR
 from dlhw.grid.ray_backend import BACKENDS, make_backend
 from dlhw.nets import NetConfig
 from dlhw.results import ExperimentResult, Table
@@ -140,25 +141,9 @@ def axis_table(per: dict[str, dict[str, Any]], axis: str, keys: tuple[str, ...],
 
 def plot_best_curves(history: History, out_dir: Path, title: str) -> str:
     """``best_curves``: training loss and validation accuracy per epoch, side by side."""
-    import os
+    from dlhw.training.plots import plot_loss_and_accuracy
 
-    from dlhw.training.plots import _pyplot
-
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.6))
-    epochs = range(1, history.epochs + 1)
-    for ax, key, label in zip(axes, ("train_loss", "dev_accuracy"), ("training loss", "validation accuracy")):
-        ax.plot(epochs, history.metrics[key], marker="o", markersize=3)
-        ax.axvline(history.best_epoch, color="grey", linestyle=":", label=f"best epoch ({history.best_epoch})")
-        ax.set_xlabel("epoch"), ax.set_ylabel(label), ax.grid(alpha=0.3), ax.legend(fontsize=8)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    for ext in ("png", "pdf"):
-        tmp = out_dir / f".best_curves.tmp.{ext}"
-        fig.savefig(tmp, dpi=150)
-        os.replace(tmp, out_dir / f"best_curves.{ext}")
-    plt.close(fig)
-    return "best_curves.png"
+    return plot_loss_and_accuracy(history, out_dir / "best_curves", title=title)[0]
 
 
 def best_summary(result: GridResult, test: dict[str, float]) -> tuple[dict[str, Any], History]:
