@@ -26,10 +26,10 @@ Where the time goes and what is saved:
   transposed, ``(D, H)``, so ``W1 @ x`` (a sum of rows ``x_j W1[:, j]``) and the rank-1 update
   visit only those rows, each as a contiguous SIMD loop over the ``H`` units. Skipping
   ``w * 0`` is exact for finite weights.
-* **Linear models: dense rows.** With ``K = 10`` classes a row of ``W.T`` is too short to
-  vectorise and this CPU's gathers are slow, so the linear classifiers keep ``W`` (K, D) and run
-  dense SIMD loops over ``x``; that is faster here than skipping the zeros (measured). L2 is
-  then applied eagerly in the same pass, with the reference's exact elementwise formula.
+* **Linear classifiers: a compact exact copy of X** (:mod:`._fast_linear`). With ``K = 10``
+  classes a row of ``W.T`` is too short to vectorise and this CPU's gathers are slow, so they
+  keep ``W`` (K, D) and run dense SIMD loops over the row; the row is read from a cached
+  ``uint8`` encoding of ``X`` (exact for ``pixels / 256``), 8x less memory traffic.
 
 ``backend="numba32"`` runs the same kernels on float32 copies of the weights and of ``X`` (the
 model keeps float64 parameters): half the memory traffic, about 2x faster for the MLP, only

@@ -87,7 +87,8 @@ def encoded(X: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     while len(_cache) >= CACHE_SIZE:
         _cache.pop(next(iter(_cache)))
     try:
-        ref = weakref.ref(X, lambda _, i=id(X): _cache.pop(i, None))
+        key = id(X)
+        ref = weakref.ref(X, lambda _: _cache.pop(key, None))
     except TypeError:  # not weak-referenceable: do not cache
         return None if codes is None else (codes, scale)
     _cache[id(X)] = (ref, _key(X), codes, scale, 1)
@@ -107,11 +108,30 @@ def _decode(C, i, scale, x):
         x[0, j] = C[i, j] * scale[j]
 
 
-@njit(**JIT)
+@njit(fastmath={"reassoc"}, **JIT)
 def _scores(W, x, z):
-    """``z = W @ x[0]`` (K,) for ``W`` (K, D)."""
-    for k in range(W.shape[0]):
-        z[k] = _dot(W, k, x, 0)
+    """``z = W @ x[0]`` (K,) for ``W`` (K, D), two rows per pass over ``x`` (reassociated sums only)."""
+    K, D = W.shape
+    for k in range(0, K - 1, 2):
+        a = b = 0.0
+        for j in range(D):
+            a += W[k, j] * x[0, j]
+            b += W[k + 1, j] * x[0, j]
+        z[k], z[k + 1] = a, b
+    if K % 2:
+        z[K - 1] = _dot(W, K - 1, x, 0)
+
+
+@njit(fastmath={"reassoc"}, **JIT)
+def _step_row(W, k, x, d, lr, l2, x_next):
+    """``W[k] -= lr * (d * x[0] + l2 * W[k])``; returns ``(W[k] @ x_next[0], W[k] @ W[k])`` after it."""
+    dot = sq = 0.0
+    for j in range(W.shape[1]):
+        w = W[k, j] - lr * (d * x[0, j] + l2 * W[k, j])
+        W[k, j] = w
+        dot += w * x_next[0, j]
+        sq += w * w
+    return dot, sq
 
 
 @njit(**JIT)
@@ -134,28 +154,29 @@ def perceptron_epoch(C, scale, y, order, lr, W):
 
 @njit(**JIT)
 def logistic_epoch(C, scale, y, order, lr, l2, W):
-    """Softmax regression with L2 on ``W`` (K, D); returns the summed per-example objective."""
+    """Softmax regression with L2 on ``W`` (K, D); returns the summed per-example objective.
+
+    One pass over ``W`` per step: the update also scores the *next* example and sums ``W * W``.
+    """
     K, D = W.shape
-    x, z, dz = np.empty((1, D), W.dtype), np.empty(K, W.dtype), np.empty(K, W.dtype)
+    x, x_next = np.zeros((1, D), W.dtype), np.zeros((1, D), W.dtype)
+    z, dz = np.empty(K, W.dtype), np.empty(K, W.dtype)
+    _decode(C, order[0], scale, x)
+    _scores(W, x, z)
+    sq = 0.0
+    for k in range(K):
+        sq += _dot(W, k, W, k)
     total = 0.0
-    for i in order:
-        _decode(C, i, scale, x)
-        _scores(W, x, z)
-        loss = _cross_entropy(z, y[i], dz)
-        if l2 != 0.0:
-            sq = 0.0
-            for k in range(K):
-                sq += _dot(W, k, W, k)
-            loss += 0.5 * l2 * sq
-        total += loss
+    for n in range(len(order)):
+        loss = _cross_entropy(z, y[order[n]], dz)
+        total += loss + 0.5 * l2 * sq if l2 != 0.0 else loss
+        if n + 1 < len(order):
+            _decode(C, order[n + 1], scale, x_next)
+        sq = 0.0
         for k in range(K):
-            d = dz[k]
-            if l2 != 0.0:
-                for j in range(D):
-                    W[k, j] -= lr * (d * x[0, j] + l2 * W[k, j])
-            else:
-                for j in range(D):
-                    W[k, j] -= lr * (d * x[0, j])
+            z[k], s = _step_row(W, k, x, dz[k], lr, l2, x_next)
+            sq += s
+        x, x_next = x_next, x
     return total
 
 
