@@ -1,10 +1,10 @@
-"""The linear classifiers' encoded path: exact encoding, fallback, cache reuse and invalidation."""
+"""The linear classifiers' encoded path: exact encoding, fallback, and use only for its own array."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_fast import assert_same_params, run_epochs
+from test_fast import assert_same_params, build, run_epochs
 
 from dlhw.scratch import _fast_linear as fl
 
@@ -18,17 +18,19 @@ def pixel_data(seed: int, n: int = 150, d: int = 30, k: int = 4) -> tuple[np.nda
     return np.hstack([X, np.ones((n, 1))]), rng.integers(0, k, size=n)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    fl.clear_cache()
-    yield
-    fl.clear_cache()
+def run_prepared(name, X, y, backend, orders, k):
+    """Like ``run_epochs``, with the run's ``prepare`` result passed to every epoch (the protocol's way)."""
+    model, lr = build(name, X.shape[1], k)
+    prepared = model.prepare(X, backend)
+    losses = [model.train_epoch(X, y, lr, order=o, backend=backend, prepared=prepared) for o in orders]
+    return model, losses, prepared
 
 
 def test_pixels_encode_exactly(seed):
     X, _ = pixel_data(seed)
-    codes, scale = fl.encoded(X)
-    assert codes.dtype == np.uint8
+    enc = fl.encode(X)
+    codes, scale = enc.codes, enc.scale
+    assert enc.source is X and codes.dtype == np.uint8
     np.testing.assert_array_equal(codes * scale, X)
     assert scale[-1] == 2.0 ** -7 and scale[0] == 2.0 ** -8  # the bias is 128 * 2^-7
 
@@ -39,8 +41,8 @@ def test_data_without_the_form_falls_back(bad, seed):
     X[3, 2] = {"negative": -1 / 256, "non_dyadic": 0.1, "code_too_big": 300 / 256, "nan": np.nan}[bad]
     if bad == "code_too_big":
         X[4, 2] = 1 / 256  # column max 300/256 needs scale 2^-7, on which 1/256 is no integer
-    assert fl.encoded(X) is None
-    C, scale = fl.source(X, np.float64)
+    assert fl.encode(X) is None
+    C, scale = fl.source(X, np.float64, None)
     assert C is X and (scale == 1).all()  # the kernels then read X itself
 
 
@@ -50,8 +52,8 @@ def test_encoded_path_equals_reference(name, seed):
     rng = np.random.default_rng(seed + 1)
     orders = [rng.permutation(len(y)) for _ in range(3)]
     ref, ref_losses = run_epochs(name, X, y, "numpy", orders, 4)
-    fast, fast_losses = run_epochs(name, X, y, "numba", orders, 4)
-    assert fl.encoded(X) is not None  # the encoded path really ran
+    fast, fast_losses, prepared = run_prepared(name, X, y, "numba", orders, 4)
+    assert isinstance(prepared, fl.Encoded)  # the encoded path really ran
     assert_same_params(fast, ref)
     np.testing.assert_allclose(fast_losses, ref_losses, rtol=1e-12)
 
@@ -60,32 +62,34 @@ def test_encoded_float32_path(seed):
     X, y = pixel_data(seed)
     orders = [np.random.default_rng(seed).permutation(len(y))]
     ref, _ = run_epochs("logistic_l2", X, y, "numpy", orders, 4)
-    fast, _ = run_epochs("logistic_l2", X.astype(np.float32), y, "numba32", orders, 4)
+    fast, _, prepared = run_prepared("logistic_l2", X.astype(np.float32), y, "numba32", orders, 4)
+    assert isinstance(prepared, fl.Encoded)
     assert_same_params(fast, ref, rtol=1e-4)
 
 
-def test_cache_reuses_and_invalidates(seed):
+def test_an_encoding_serves_only_its_own_array(seed):
     X, _ = pixel_data(seed, n=200)
-    codes = fl.encoded(X)[0]
-    assert fl.encoded(X)[0] is codes  # reused
-    other = X.copy()
-    other[5, 0] = 7 / 256
-    assert fl.encoded(other)[0][5, 0] == 7  # same shape, other array: its own encoding
-    X[:] = X[::-1].copy()  # every row changes in place: the sampled check sees it
-    assert fl.encoded(X)[0] is not codes
-    np.testing.assert_array_equal(fl.encoded(X)[0] * fl.encoded(X)[1], X)
-    X[7, 1] = 0.3  # not representable any more
-    fl.clear_cache()  # the documented remedy after a change the sample may miss
-    assert fl.encoded(X) is None
+    enc = fl.encode(X)
+    C, _ = fl.source(X, np.float64, enc)
+    assert C is enc.codes
+    other = X.copy()  # equal values, another array: read densely, never through X's codes
+    C, scale = fl.source(other, np.float64, enc)
+    assert C is other and (scale == 1).all()
+
+
+def test_models_without_an_encoding_prepare_nothing(seed):
+    X, _ = pixel_data(seed)
+    assert build("mlp", X.shape[1], 4)[0].prepare(X, "numba") is None
+    assert build("logistic", X.shape[1], 4)[0].prepare(X, "numpy") is None
 
 
 def test_modified_data_trains_like_the_reference(seed):
     X, y = pixel_data(seed)
     orders = [np.random.default_rng(seed).permutation(len(y))]
-    run_epochs("logistic_l2", X, y, "numba", orders, 4)  # caches X's encoding
+    run_prepared("logistic_l2", X, y, "numba", orders, 4)  # a run on the old values
     X *= 0.5  # in place, every row: still k/256, other codes
     ref, _ = run_epochs("logistic_l2", X, y, "numpy", orders, 4)
-    fast, _ = run_epochs("logistic_l2", X, y, "numba", orders, 4)
+    fast, _, _ = run_prepared("logistic_l2", X, y, "numba", orders, 4)  # a new run prepares anew
     assert_same_params(fast, ref)
 
 
@@ -97,3 +101,23 @@ def test_fused_update_is_the_reference_formula_bit_for_bit(l2, seed):
     dot, sq = fl._step_row(W, 1, x, -0.731, 0.013, l2, x_next)
     np.testing.assert_array_equal(W[1], want)
     np.testing.assert_allclose([dot, sq], [want @ x_next[0], want @ want], rtol=1e-13)
+
+
+def test_protocol_prepares_once_per_run(seed, tmp_path, monkeypatch):
+    from dlhw.data.dataset import Dataset
+    from dlhw.training.protocol import train
+
+    X, y = pixel_data(seed, n=120)
+    ds = Dataset("toy", train=(X, y), dev=(X[:40], y[:40]), test=(X[:40], y[:40]), n_classes=4)
+    calls, used = [], []
+    real_source = fl.source
+    monkeypatch.setattr(fl, "source", lambda X, dtype, enc=None: used.append(enc is not None and enc.source is X)
+                        or real_source(X, dtype, enc))
+    model, lr = build("logistic_l2", X.shape[1], 4)
+    real_prepare = model.prepare
+    monkeypatch.setattr(model, "prepare", lambda *a: calls.append(1) or real_prepare(*a))
+    fast = train(model, ds, epochs=3, learning_rate=lr, seed=seed, out_dir=tmp_path / "fast")
+    ref_model, _ = build("logistic_l2", X.shape[1], 4)
+    ref = train(ref_model, ds, epochs=3, learning_rate=lr, seed=seed, out_dir=tmp_path / "ref", backend="numpy")
+    assert calls == [1] and used == [True] * 3  # encoded once, used by every epoch
+    np.testing.assert_allclose(fast.history.metrics["train_loss"], ref.history.metrics["train_loss"], rtol=1e-12)

@@ -127,8 +127,17 @@ class ScratchModel(ABC):
         lr = self.default_learning_rate if learning_rate is None else learning_rate
         return check_positive(lr, "learning_rate")
 
+    def prepare(self, X: Any, backend: str = "numba") -> Any:
+        """Work that :meth:`train_epoch` can reuse on every epoch of one run over ``X`` (or None).
+
+        Pass the result as ``prepared=`` with the same ``X`` object, unmodified (the protocol
+        does); e.g. the exact compact encoding of the linear classifiers' inputs.
+        """
+        check_choice(backend, "backend", BACKENDS)
+        return None if backend == "numpy" else _fast_module().prepare(self, X)
+
     def train_epoch(self, X: Any, y: Any, learning_rate: float | None = None, order: Any = None,
-                    backend: str = "numba") -> float:
+                    backend: str = "numba", prepared: Any = None) -> float:
         """One pass of batch-1 SGD over the rows ``order`` of ``X`` (n, n_features), ``y`` (n,).
 
         ``order`` is this epoch's permutation of row indices (default: the given row order).
@@ -136,7 +145,7 @@ class ScratchModel(ABC):
         before its own update). ``backend`` picks the compiled ``"numba"`` twin (default; equal
         to the reference to ~1e-13 in float64), the reference ``"numpy"`` loop, or ``"numba32"``
         (compiled, float32 arithmetic: faster for the MLP, float32-accurate); see
-        :mod:`dlhw.scratch._fast`.
+        :mod:`dlhw.scratch._fast`. ``prepared`` is :meth:`prepare`'s result for this ``X``.
         """
         X, y = self._check_X_y(X, y)
         order = check_order(order, len(X))
@@ -146,7 +155,7 @@ class ScratchModel(ABC):
             return float("nan")
         if backend == "numpy":
             return self._train_epoch_numpy(X, y, lr, order)
-        return _fast_module().train_epoch(self, X, y, lr, order, backend)
+        return _fast_module().train_epoch(self, X, y, lr, order, backend, prepared)
 
     def _train_epoch_numpy(self, X: np.ndarray, y: np.ndarray, lr: float, order: np.ndarray) -> float:
         """The reference loop: one :meth:`_step` per example, in ``order``."""

@@ -187,11 +187,11 @@ def _store(param: np.ndarray, work: np.ndarray, transpose: bool = False) -> None
 
 
 def _linear_classifier(model: Any, X: np.ndarray, y: np.ndarray, lr: Any, order: np.ndarray,
-                       dtype: type) -> float:
-    """Perceptron or logistic regression on the cached exact encoding of ``X`` (``_fast_linear``)."""
+                       dtype: type, prepared: Any = None) -> float:
+    """Perceptron or logistic regression, on ``prepared`` (the exact encoding of ``X``) if given."""
     from dlhw.scratch import _fast_linear as fl
 
-    C, scale = fl.source(X, dtype)
+    C, scale = fl.source(X, dtype, prepared)
     W = _work(model.W, dtype)  # (K, D)
     if hasattr(model, "l2"):
         out = fl.logistic_epoch(C, scale, y, order, lr, dtype(model.l2), W)
@@ -236,8 +236,18 @@ def _epochs() -> dict[type, Callable]:
             NeuralRegression: _hidden_net(_neural_regression_epoch, ("w2", "b2"))}
 
 
+def prepare(model: Any, X: np.ndarray) -> Any:
+    """What :func:`train_epoch` can reuse across the epochs of one run on ``X``, or None.
+
+    The linear classifiers get the exact ``uint8`` encoding of ``X`` (:func:`._fast_linear.encode`).
+    """
+    from dlhw.scratch import _fast_linear as fl
+
+    return fl.encode(X) if _epochs().get(type(model)) is _linear_classifier else None
+
+
 def train_epoch(model: Any, X: np.ndarray, y: np.ndarray, lr: float, order: np.ndarray,
-                backend: str = "numba") -> float:
+                backend: str = "numba", prepared: Any = None) -> float:
     """The compiled :meth:`ScratchModel.train_epoch` for checked inputs (``order`` int64, non-empty).
 
     ``backend`` ``"numba"`` computes in float64 (equal to the reference), ``"numba32"`` in float32.
@@ -247,7 +257,7 @@ def train_epoch(model: Any, X: np.ndarray, y: np.ndarray, lr: float, order: np.n
     if fn is None:
         raise ConfigError(f"no compiled epoch for {type(model).__name__}; use backend='numpy'")
     dtype = np.float32 if backend == "numba32" else np.float64
-    if fn is _linear_classifier:  # encodes (and caches) X itself: no per-epoch copy
-        return fn(model, X, np.ascontiguousarray(y), dtype(lr), order, dtype)
+    if fn is _linear_classifier:  # reads X (or its encoding) as it is: no per-epoch copy
+        return fn(model, X, np.ascontiguousarray(y), dtype(lr), order, dtype, prepared)
     X = np.ascontiguousarray(X, dtype=dtype if backend == "numba32" or X.dtype.kind != "f" else None)
     return fn(model, X, np.ascontiguousarray(y), dtype(lr), order, dtype)

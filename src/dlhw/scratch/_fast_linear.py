@@ -9,12 +9,12 @@ in 0..255 and one power-of-two scale per column (the bias column is 1 = 128 * 2*
 times a power of two), so the kernels see bit-identical values. An ``X`` that is not of this
 form (negative, non-dyadic, codes above 255) runs the same kernels on itself with scale 1.
 
-**Cache.** Encodings are kept for the last :data:`CACHE_SIZE` arrays, keyed by ``id``, and
-reused only while the array is alive (weak reference), has the same buffer address, shape,
-strides and dtype, and a *sample* of its rows still equals the decoded codes: each call
-re-checks ``n / SAMPLE_STRIDE`` rows, a different slice each call. An in-place change of ``X``
-is therefore caught only if it touches a checked row (any change within ``SAMPLE_STRIDE``
-calls); after modifying a training array in place, call :func:`clear_cache` (or pass a copy).
+**No hidden cache.** Encoding costs about one epoch, so it is done once per training run:
+:func:`encode` returns an :class:`Encoded` tied to the array it was built from, the protocol
+builds it before the first epoch (``model.prepare(X, backend)``) and passes it to every
+``train_epoch``, and the kernels use it only for that same array object. The contract, as for
+any training run, is that ``X`` is not modified while it trains; a plain ``train_epoch`` call
+without it runs the same kernels on ``X`` itself (scale 1), so nothing can go stale.
 
 Tried and dropped (Fashion-MNIST, one core): nonzeros as CSR (int16 index + code) with ``W.T``
 (D, K padded to 8/16) was 1.2-3x *slower* (numba keeps the K partial sums in memory, or
@@ -23,16 +23,13 @@ gathers); 8-wide nonzero blocks were ~2.5x slower. Dense SIMD over the decoded r
 
 from __future__ import annotations
 
-import weakref
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
 from dlhw.scratch._fast import JIT, _cross_entropy, _dot
 
-CACHE_SIZE = 4  # encodings kept (about n * D bytes each)
-SAMPLE_STRIDE = 64  # each call re-verifies every SAMPLE_STRIDE-th row (rotating offset)
-_cache: dict[int, tuple] = {}  # id(X) -> (weakref, key, codes, scale, calls)
 
 
 # ---- the encoding ----------------------------------------------------------------------------
@@ -58,46 +55,24 @@ def _encode(X, codes, scale):
     return True
 
 
-@njit(**JIT)
-def _rows_match(X, codes, scale, start, step):
-    """True when ``X[r] == codes[r] * scale`` for the rows ``start::step``."""
-    for i in range(start, X.shape[0], step):
-        for j in range(X.shape[1]):
-            if X[i, j] != codes[i, j] * scale[j]:
-                return False
-    return True
+@dataclass(frozen=True, eq=False)
+class Encoded:
+    """``X == codes * scale`` exactly: ``codes`` (n, D) uint8, ``scale`` (D,) powers of two.
+
+    ``source`` is the array it encodes; :func:`source` uses the codes only for that object.
+    """
+
+    source: np.ndarray
+    codes: np.ndarray
+    scale: np.ndarray
 
 
-def _key(X: np.ndarray) -> tuple:
-    return X.__array_interface__["data"][0], X.shape, X.strides, X.dtype.str
-
-
-def encoded(X: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(codes, scale)`` with ``X == codes * scale`` exactly (cached), or None when ``X`` has no such form."""
-    entry = _cache.get(id(X))
-    if entry is not None and entry[0]() is X and entry[1] == _key(X):
-        ref, key, codes, scale, calls = entry
-        _cache[id(X)] = (ref, key, codes, scale, calls + 1)
-        if codes is None or _rows_match(X, codes, scale, calls % SAMPLE_STRIDE, SAMPLE_STRIDE):
-            return None if codes is None else (codes, scale)
+def encode(X: np.ndarray) -> Encoded | None:
+    """The exact ``uint8`` encoding of ``X`` (n, D), or None when ``X`` has no such form."""
+    if X.ndim != 2 or X.dtype.kind != "f" or X.size == 0:
+        return None
     codes, scale = np.empty(X.shape, np.uint8), np.empty(X.shape[1])
-    ok = X.dtype.kind == "f" and X.size > 0 and _encode(X, codes, scale)
-    if not ok:
-        codes = scale = None
-    while len(_cache) >= CACHE_SIZE:
-        _cache.pop(next(iter(_cache)))
-    try:
-        key = id(X)
-        ref = weakref.ref(X, lambda _: _cache.pop(key, None))
-    except TypeError:  # not weak-referenceable: do not cache
-        return None if codes is None else (codes, scale)
-    _cache[id(X)] = (ref, _key(X), codes, scale, 1)
-    return None if codes is None else (codes, scale)
-
-
-def clear_cache() -> None:
-    """Forget every cached encoding (call after modifying a training array in place)."""
-    _cache.clear()
+    return Encoded(X, codes, scale) if _encode(X, codes, scale) else None
 
 
 # ---- kernels (C is uint8 codes with a power-of-two scale, or X itself with scale 1) -------------
@@ -180,9 +155,9 @@ def logistic_epoch(C, scale, y, order, lr, l2, W):
     return total
 
 
-def source(X: np.ndarray, dtype: type) -> tuple[np.ndarray, np.ndarray]:
-    """``(C, scale)`` for the kernels: the cached codes of ``X``, or ``X`` (as ``dtype``) with scale 1."""
-    enc = encoded(X)
-    if enc is not None:
-        return enc[0], enc[1].astype(dtype, copy=False)
+def source(X: np.ndarray, dtype: type, enc: Encoded | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(C, scale)`` for the kernels: ``enc``'s codes when it encodes this very ``X``, else ``X``
+    itself (as ``dtype``) with scale 1."""
+    if enc is not None and enc.source is X:
+        return enc.codes, enc.scale.astype(dtype, copy=False)
     return np.ascontiguousarray(X, dtype=dtype), np.ones(X.shape[1], dtype)

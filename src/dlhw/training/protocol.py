@@ -191,8 +191,9 @@ def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
     if monitor.split("_", 1)[0] not in splits and monitor != f"train_{model.loss_name}":
         raise ConfigError(f"monitor {monitor!r} is not measured; use one of "
                           f"{', '.join(f'{s}_{model.metric}' for s in splits)}")
+    prepared = model.prepare(X, backend) if hasattr(model, "prepare") else None  # once per run
     for epoch in _progress(progress, resumed, epochs):
-        values = _one_epoch(model, X, y, lr, seed, epoch, backend, splits, epoch_hook)
+        values = _one_epoch(model, (X, y, prepared), lr, seed, epoch, backend, splits, epoch_hook)
         if history.append(**values):
             save_checkpoint(out_dir / BEST, model, {"epoch": epoch, "fingerprint": fp})
         save_checkpoint(out_dir / LAST, model, {"epoch": epoch, "fingerprint": fp,
@@ -203,12 +204,14 @@ def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
     return _finish(model, dataset, history, out_dir, title or describe(model, lr, seed), resumed)
 
 
-def _one_epoch(model: Any, X: np.ndarray, y: np.ndarray, lr: float, seed: int, epoch: int,
+def _one_epoch(model: Any, train: tuple, lr: float, seed: int, epoch: int,
                backend: str, splits: dict, epoch_hook: EpochHook | None) -> dict[str, float]:
-    """Train one epoch, check for divergence, and measure it."""
+    """Train one epoch on ``train = (X, y, prepared)``, check for divergence, and measure it."""
+    X, y, prepared = train
     start = time.perf_counter()
+    extra = {} if prepared is None else {"prepared": prepared}
     with np.errstate(over="ignore", invalid="ignore"):
-        loss = model.train_epoch(X, y, lr, order=epoch_order(seed, epoch, len(y)), backend=backend)
+        loss = model.train_epoch(X, y, lr, order=epoch_order(seed, epoch, len(y)), backend=backend, **extra)
     seconds = time.perf_counter() - start
     _check_divergence(model, loss, epoch, lr)
     values = {f"train_{model.loss_name}": loss, **_evaluate(model, splits)}
