@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import mission_ids, pdf_pages
+from report_helpers import mission_ids, pdf_pages
 from dlhw.cli import main
 from dlhw.experiments import all_experiments
 from dlhw.report.markup import fmt_value
