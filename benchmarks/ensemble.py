@@ -70,9 +70,13 @@ def main() -> None:
     p.add_argument("--widths", type=int, nargs="+", default=[16, 32, 64, 128, 256])
     p.add_argument("--repeats", type=int, default=5, help="timings per measurement (best kept)")
     p.add_argument("--threads", type=int, default=1,
-                   help="torch threads for both (default 1: on a shared machine, more threads spin "
-                        "and wait on each other, which slows small models down most)")
+                   help="torch threads of the plain loop (default 1, what dlhw's torch loop uses at "
+                        "batch <= 256: more threads spin and wait on each other on these small models)")
+    p.add_argument("--ensemble-threads", type=int, default=None,
+                   help="torch threads of the ensemble (default: the same as --threads; the "
+                        "ensemble's larger products can use every core)")
     args = p.parse_args()
+    ens_threads = args.ensemble_threads or args.threads
     torch.set_num_threads(args.threads)
     ds = load("fashion-mnist", dtype=np.float32)
     X = torch.from_numpy(np.ascontiguousarray(ds.train[0]))
@@ -80,13 +84,16 @@ def main() -> None:
     order = epoch_permutation(0, 1, len(y))[:args.steps * 64]
     scale = math.ceil(len(y) / 64) / args.steps
     print(f"Fashion-MNIST, {len(y)} training rows, batch 64, {args.steps} of {math.ceil(len(y) / 64)} "
-          f"steps timed, x{scale:.2f} to one epoch; {torch.get_num_threads()} torch threads")
+          f"steps timed, x{scale:.2f} to one epoch; torch threads: plain {args.threads}, "
+          f"ensemble {ens_threads}")
     print(f"{'width':>6}{'plain 16 runs (s/epoch)':>26}{'ensemble of 16 (s/epoch)':>27}{'ratio':>8}")
     for width in args.widths:
         cfgs = configs(width)
         plain, ens = math.inf, math.inf
         for _ in range(args.repeats):  # interleaved, so both see the same load
+            torch.set_num_threads(args.threads)
             plain = min(plain, time_plain(cfgs, X, y, order) * scale)
+            torch.set_num_threads(ens_threads)
             ens = min(ens, time_ensemble(cfgs, X, y, order) * scale)
         print(f"{width:>6}{plain:>26.2f}{ens:>27.2f}{ens / plain:>8.3f}", flush=True)
 
