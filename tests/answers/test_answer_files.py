@@ -52,9 +52,9 @@ def _test_functions(test_file: Path) -> set[str]:
 
 
 def _cited_tests(text: str) -> list[tuple[str, str]]:
-    """(file, function) pairs of `tests/answers/x.py::f` and the `::g` that follow it."""
+    """(file, function) pairs of `tests/<folder>/x.py::f` and the `::g` that follow it."""
     pairs, current = [], None
-    for m in re.finditer(r"(tests/answers/\w+\.py)?::(\w+)", text):
+    for m in re.finditer(r"(tests/\w+/\w+\.py)?::(\w+)", text):
         current = m.group(1) or current
         assert current is not None, f"'::{m.group(2)}' cited before any test file"
         pairs.append((current, m.group(2)))
