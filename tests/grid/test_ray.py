@@ -26,11 +26,11 @@ def test_missing_ray_is_a_clear_config_error(monkeypatch):
 
 def test_grid_on_ray_then_resumed_locally(data_dir, tmp_path):
     ray = pytest.importorskip("ray")
-    from dlhw.experiments.hw2526.q2_width import DataRef, load_data
+    from dlhw.experiments.dataref import DataRef, load_ref
 
-    ref = DataRef("fashion-mnist", str(data_dir), quick=True)
-    ds = load_data(ref)
-    work = EnsembleWork(data=partial(load_data, ref), data_seed=0)
+    ref = DataRef("fashion-mnist", str(data_dir), quick=True, dtype="float32")
+    ds = load_ref(ref)
+    work = EnsembleWork(data=partial(load_ref, ref), data_seed=0)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         backend = make_backend("ray")

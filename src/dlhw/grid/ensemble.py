@@ -1,6 +1,6 @@
 """Grids of PyTorch configurations trained as vectorised ensembles (:mod:`dlhw.nets.ensemble`).
 
->>> work = EnsembleWork(data=partial(load_data, ref), config=net_config, data_seed=0)
+>>> work = EnsembleWork(data=partial(load_ref, ref), config=net_config, data_seed=0)
 >>> result = ensemble_runner("runs/x/grid", work, jobs=1).run(spec)        # doctest: +SKIP
 >>> test = result.test_best(work.test)
 

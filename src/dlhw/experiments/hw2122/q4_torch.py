@@ -13,20 +13,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
-from functools import lru_cache
 from typing import Any
 
-import numpy as np
 
-from dlhw.data import Dataset
 from dlhw.errors import ConfigError, DivergenceError
 from dlhw.experiments.base import (
-    QUICK_EVAL_ROWS,
     QUICK_TRAIN_ROWS,
     Experiment,
     RunContext,
 )
-from dlhw.experiments.hw2526.q1_grid import DataRef, plot_best_curves
+from dlhw.experiments.dataref import DataRef, load_ref
+from dlhw.experiments.hw2526.q1_grid import plot_best_curves
 from dlhw.grid import GridRunner, GridSpec, Member
 from dlhw.nets import NetConfig
 from dlhw.results import ExperimentResult
@@ -39,15 +36,6 @@ DEFAULTS = NetConfig(model="mlp", lr=0.01, hidden_size=200, layers=1, dropout=0.
 ROW_METRICS = ("best_epoch", "final_train_accuracy", "final_dev_accuracy", "final_train_loss",
                "seconds_per_epoch")
 DATA_KEYS = ("dataset", "quick", "variant")  # grid parameters that are not hyperparameters
-
-
-@lru_cache(maxsize=2)
-def load_ref(ref: DataRef) -> Dataset:
-    """The data set of ``ref`` as float32 (quick: the slice), loaded once per worker process."""
-    from dlhw.data import load
-
-    ds = load(ref.name, data_dir=ref.data_dir, dtype=np.float32)
-    return ds.subset(QUICK_TRAIN_ROWS, QUICK_EVAL_ROWS) if ref.quick else ds
 
 
 def apply_variant(params: dict[str, Any]) -> dict[str, Any]:
@@ -120,7 +108,7 @@ QUESTIONS = (
 
 def run_question(ctx: RunContext, q: Question) -> ExperimentResult:
     """Run ``q``'s grid, test its best configuration, write the table and the best curves."""
-    ref = DataRef(DATASET, ctx.data_dir, ctx.quick)
+    ref = DataRef(DATASET, ctx.data_dir, ctx.quick, dtype="float32", train_rows=QUICK_TRAIN_ROWS)
     base = {**DEFAULTS.to_dict(), **q.base, "epochs": ctx.n_epochs(DEFAULTS.epochs),
             "dataset": ref.name, "quick": ref.quick}
     spec = GridSpec(base={k: v for k, v in base.items() if k not in q.axes}, axes=q.axes)

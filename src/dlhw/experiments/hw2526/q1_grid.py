@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,8 @@ from typing import Any
 from dlhw.data import Dataset
 from dlhw.data.dataset import finish
 from dlhw.errors import DivergenceError
-from dlhw.experiments.base import QUICK_EVAL_ROWS, QUICK_TRAIN_ROWS, Experiment, RunContext
+from dlhw.experiments.base import Experiment, RunContext
+from dlhw.experiments.dataref import DataRef, load_ref
 from dlhw.features import FEATURE_MAPS
 from dlhw.grid import GridResult, GridRunner, GridSpec, Member
 from dlhw.grid.store import RUN_DIR
@@ -43,25 +44,8 @@ WHY_GRID = (
     "epochs) show whether the model over-fits.")
 
 
-@dataclass(frozen=True)
-class DataRef:
-    """How a worker process loads the data (picklable; the arrays are not sent)."""
-
-    name: str
-    data_dir: str | None = None
-    quick: bool = False
-
-
 def data_ref(ctx: RunContext) -> DataRef:
     return DataRef(ctx.dataset or "emnist-letters", ctx.data_dir, ctx.quick)
-
-
-@lru_cache(maxsize=1)
-def _raw(ref: DataRef) -> Dataset:
-    from dlhw.data import load
-
-    ds = load(ref.name, data_dir=ref.data_dir)
-    return ds.subset(QUICK_TRAIN_ROWS, QUICK_EVAL_ROWS) if ref.quick else ds
 
 
 @lru_cache(maxsize=2)
@@ -69,7 +53,7 @@ def featured(ref: DataRef, features: str) -> tuple[Dataset, float]:
     """The data set mapped by ``features`` with a bias column appended, and the seconds the
     feature map took (for all splits). Cached per worker process (each loads the data once)."""
     fmap = FEATURE_MAPS[features]
-    ds = _raw(ref)
+    ds = load_ref(ref)
     start = time.perf_counter()
     mapped = ds.map_features(lambda X: finish(fmap(X), bias=True, dtype=X.dtype))
     return mapped, time.perf_counter() - start
@@ -139,7 +123,7 @@ def run_and_test(ctx: RunContext, spec: GridSpec, ref: DataRef,
         return result, result.test_best(partial(score_test, ref=ref))
     finally:  # with jobs=1 the data sets were cached in this process: free them
         featured.cache_clear()
-        _raw.cache_clear()
+        load_ref.cache_clear()
 
 
 def plot_best_curves(result: GridResult, out_dir: Path, title: str) -> dict[str, str]:

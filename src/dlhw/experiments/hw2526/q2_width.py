@@ -12,21 +12,17 @@ hw2526.q2.3a (:mod:`dlhw.experiments.hw2526.q2_depth`).
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
-from dlhw.data import Dataset
 from dlhw.errors import ConfigError
 from dlhw.experiments.base import (
-    QUICK_EVAL_ROWS,
-    QUICK_TRAIN_ROWS,
     Experiment,
     RunContext,
 )
+from dlhw.experiments.dataref import DataRef, load_ref
 from dlhw.grid import GridResult, GridSpec
 from dlhw.grid.ensemble import EnsembleWork, ensemble_runner
 from dlhw.grid.store import RUN_DIR
@@ -57,24 +53,6 @@ TEST_NOTE = ("Test accuracy is computed only for the configuration with the best
              "from its best checkpoint reloaded from disk.")
 
 
-@dataclass(frozen=True)
-class DataRef:
-    """How a worker loads the data (picklable; the arrays are not sent)."""
-
-    name: str
-    data_dir: str | None = None
-    quick: bool = False
-
-
-@lru_cache(maxsize=1)
-def load_data(ref: DataRef) -> Dataset:
-    """The data set as float32 (quick: the slice), loaded once per worker process."""
-    from dlhw.data import load
-
-    ds = load(ref.name, data_dir=ref.data_dir, dtype=np.float32)
-    return ds.subset(QUICK_TRAIN_ROWS, QUICK_EVAL_ROWS) if ref.quick else ds
-
-
 def net_config(params: dict[str, Any]) -> NetConfig:
     """Grid parameters (``width``, ``depth``, ``lr``, ``dropout``, ``l2``, ...) -> NetConfig."""
     return NetConfig(model="mlp", hidden_size=params["width"], layers=params["depth"],
@@ -85,11 +63,11 @@ def net_config(params: dict[str, Any]) -> NetConfig:
 
 def run_sweep(ctx: RunContext, spec: GridSpec, name: str) -> tuple[GridResult, dict[str, float], DataRef]:
     """Train ``spec`` as ensembles under ``ctx.out_dir/grid``; test the best configuration."""
-    ref = DataRef(ctx.dataset or "emnist-letters", ctx.data_dir, ctx.quick)
-    ds = load_data(ref)
+    ref = DataRef(ctx.dataset or "emnist-letters", ctx.data_dir, ctx.quick, dtype="float32")
+    ds = load_ref(ref)
     backend = make_backend(ctx.option("backend", "local"), jobs=ctx.jobs, address=ctx.option("address"),
                            num_gpus=1 if ctx.device.startswith("cuda") else 0)
-    work = EnsembleWork(data=partial(load_data, ref), config=net_config, data_seed=ctx.seed,
+    work = EnsembleWork(data=partial(load_ref, ref), config=net_config, data_seed=ctx.seed,
                         device=ctx.device, progress=ctx.progress and backend.jobs == 1)
     shapes = {work.key(c.params) for c in spec.expand()}
     runner = ensemble_runner(ctx.out_dir / "grid", work, n_features=ds.n_features,
