@@ -190,11 +190,14 @@ def _linear_classifier(model: Any, X: np.ndarray, y: np.ndarray, lr: Any, order:
                        dtype: type, prepared: Any = None) -> float:
     """Perceptron or logistic regression, on ``prepared`` (the exact encoding of ``X``) if given."""
     from dlhw.scratch import _fast_linear as fl
+    from dlhw.scratch import _fast_perceptron as fp
 
     C, scale = fl.source(X, dtype, prepared)
     W = _work(model.W, dtype)  # (K, D)
     if hasattr(model, "l2"):
         out = fl.logistic_epoch(C, scale, y, order, lr, dtype(model.l2), W)
+    elif fp.exact_for(W, float(lr), prepared, X, len(order)):
+        out = fp.perceptron_epoch(C, scale, y, order, lr, W)  # blocked, bit-identical
     else:
         out = fl.perceptron_epoch(C, scale, y, order, lr, W)
     _store(model.W, W)

@@ -29,6 +29,7 @@ import numpy as np
 from numba import njit
 
 from dlhw.scratch._fast import JIT, _cross_entropy, _dot
+from dlhw.scratch._prefetch import prefetch_row
 
 
 
@@ -55,16 +56,32 @@ def _encode(X, codes, scale):
     return True
 
 
+@njit(**JIT)
+def _row_l1_max(codes, scale):
+    """``max_i sum_j codes[i, j] * scale[j]`` (the largest row sum of ``X``; all terms are >= 0)."""
+    best = 0.0
+    for i in range(codes.shape[0]):
+        total = 0.0
+        for j in range(codes.shape[1]):
+            total += codes[i, j] * scale[j]
+        best = max(best, total)
+    return best
+
+
 @dataclass(frozen=True, eq=False)
 class Encoded:
     """``X == codes * scale`` exactly: ``codes`` (n, D) uint8, ``scale`` (D,) powers of two.
 
     ``source`` is the array it encodes; :func:`source` uses the codes only for that object.
+    ``x_max`` and ``row_l1_max`` (the largest entry and the largest row sum of ``X``) bound the
+    scores for :func:`._fast_perceptron.exact_for`.
     """
 
     source: np.ndarray
     codes: np.ndarray
     scale: np.ndarray
+    x_max: float
+    row_l1_max: float
 
 
 def encode(X: np.ndarray) -> Encoded | None:
@@ -72,7 +89,9 @@ def encode(X: np.ndarray) -> Encoded | None:
     if X.ndim != 2 or X.dtype.kind != "f" or X.size == 0:
         return None
     codes, scale = np.empty(X.shape, np.uint8), np.empty(X.shape[1])
-    return Encoded(X, codes, scale) if _encode(X, codes, scale) else None
+    if not _encode(X, codes, scale):
+        return None
+    return Encoded(X, codes, scale, float(X.max()), float(_row_l1_max(codes, scale)))
 
 
 # ---- kernels (C is uint8 codes with a power-of-two scale, or X itself with scale 1) -------------
@@ -109,12 +128,30 @@ def _step_row(W, k, x, d, lr, l2, x_next):
     return dot, sq
 
 
+@njit(fastmath={"reassoc"}, **JIT)
+def _step_row_plain(W, k, x, d, lr, x_next):
+    """``_step_row`` without L2: ``W[k] -= lr * (d * x[0])``; returns ``W[k] @ x_next[0]`` after it."""
+    dot = 0.0
+    for j in range(W.shape[1]):
+        w = W[k, j] - lr * (d * x[0, j])
+        W[k, j] = w
+        dot += w * x_next[0, j]
+    return dot
+
+
 @njit(**JIT)
 def perceptron_epoch(C, scale, y, order, lr, W):
-    """Mistake-driven updates of ``W`` (K, D); returns the number of mistakes."""
+    """Mistake-driven updates of ``W`` (K, D); returns the number of mistakes.
+
+    Example by example; :mod:`._fast_perceptron` has the faster blocked epoch for the (usual)
+    case where every score is exact.
+    """
     x, z = np.empty((1, W.shape[1]), W.dtype), np.empty(W.shape[0], W.dtype)
     mistakes = 0
-    for i in order:
+    for n in range(len(order)):
+        i = order[n]
+        if n + 1 < len(order):
+            prefetch_row(C, order[n + 1])
         _decode(C, i, scale, x)
         _scores(W, x, z)
         y_hat, y_i = np.argmax(z), y[i]
@@ -131,7 +168,8 @@ def perceptron_epoch(C, scale, y, order, lr, W):
 def logistic_epoch(C, scale, y, order, lr, l2, W):
     """Softmax regression with L2 on ``W`` (K, D); returns the summed per-example objective.
 
-    One pass over ``W`` per step: the update also scores the *next* example and sums ``W * W``.
+    One pass over ``W`` per step: the update also scores the *next* example (and with L2 sums
+    ``W * W`` for the penalty), while the row after it is prefetched.
     """
     K, D = W.shape
     x, x_next = np.zeros((1, D), W.dtype), np.zeros((1, D), W.dtype)
@@ -145,12 +183,17 @@ def logistic_epoch(C, scale, y, order, lr, l2, W):
     for n in range(len(order)):
         loss = _cross_entropy(z, y[order[n]], dz)
         total += loss + 0.5 * l2 * sq if l2 != 0.0 else loss
+        if n + 2 < len(order):
+            prefetch_row(C, order[n + 2])
         if n + 1 < len(order):
             _decode(C, order[n + 1], scale, x_next)
         sq = 0.0
         for k in range(K):
-            z[k], s = _step_row(W, k, x, dz[k], lr, l2, x_next)
-            sq += s
+            if l2 != 0.0:
+                z[k], s = _step_row(W, k, x, dz[k], lr, l2, x_next)
+                sq += s
+            else:
+                z[k] = _step_row_plain(W, k, x, dz[k], lr, x_next)
         x, x_next = x_next, x
     return total
 

@@ -1,0 +1,89 @@
+"""The blocked perceptron epoch: taken only when its scores are exact, then bit-identical."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_fast_linear import pixel_data
+
+from dlhw.scratch import Perceptron
+from dlhw.scratch import _fast_linear as fl
+from dlhw.scratch import _fast_perceptron as fp
+
+
+def train_both(X, y, k, lr, orders, W0=None):
+    """(reference model, fast model, mistakes per epoch of each) after the epochs in ``orders``."""
+    ref, fast = Perceptron(k, X.shape[1]), Perceptron(k, X.shape[1])
+    if W0 is not None:
+        ref.W[...] = W0
+        fast.W[...] = W0
+    prepared = fast.prepare(X, "numba")
+    ref_m = [ref.train_epoch(X, y, lr, order=o, backend="numpy") for o in orders]
+    fast_m = [fast.train_epoch(X, y, lr, order=o, prepared=prepared) for o in orders]
+    return ref, fast, ref_m, fast_m
+
+
+@pytest.mark.parametrize(("n", "k", "lr"), [(150, 4, 1.0), (151, 3, 0.5), (97, 5, 4.0), (3, 4, 1.0)])
+def test_blocked_epoch_is_bit_identical(n, k, lr, seed):
+    # leftover rows (n % 4 != 0), an odd class count (the last class outside the 2-wide tiles)
+    X, y = pixel_data(seed, n=n, k=k)
+    y = y % k
+    rng = np.random.default_rng(seed + 7)
+    orders = [rng.permutation(n) for _ in range(4)]
+    assert fp.exact_for(np.zeros((k, X.shape[1])), lr, fl.encode(X), X, n)
+    ref, fast, ref_m, fast_m = train_both(X, y, k, lr, orders)
+    np.testing.assert_array_equal(fast.W, ref.W)
+    assert fast_m == ref_m and ref_m[0] > 0
+
+
+def test_blocked_epoch_on_fashion(fashion_small):
+    X, y = fashion_small.train
+    X = np.hstack([X, np.ones((len(X), 1))])
+    orders = [np.random.default_rng(e).permutation(len(y)) for e in range(3)]
+    ref, fast, ref_m, fast_m = train_both(X, y, 10, 1.0, orders)
+    np.testing.assert_array_equal(fast.W, ref.W)
+    assert fast_m == ref_m
+
+
+def test_kernel_itself_matches_the_per_example_kernel(seed):
+    # called directly (no dispatcher), so a dispatcher that never picks it cannot hide a bug
+    X, y = pixel_data(seed, n=203, k=6)
+    enc = fl.encode(X)
+    order = np.random.default_rng(seed).permutation(len(y))
+    W_blocked, W_plain = np.zeros((6, X.shape[1])), np.zeros((6, X.shape[1]))
+    m_blocked = fp.perceptron_epoch(enc.codes, enc.scale, y, order, 1.0, W_blocked)
+    m_plain = fl.perceptron_epoch(enc.codes, enc.scale, y, order, 1.0, W_plain)
+    np.testing.assert_array_equal(W_blocked, W_plain)
+    assert m_blocked == m_plain > 20
+
+
+def test_exactness_conditions(seed):
+    X, _ = pixel_data(seed)
+    enc = fl.encode(X)
+    W = np.zeros((4, X.shape[1]))
+    assert fp.exact_for(W, 1.0, enc, X, 150)
+    assert fp.exact_for(W + 3 * 2.0 ** -8, 1.0, enc, X, 150)  # on the grid of lr * min(scale)
+    assert not fp.exact_for(W, 0.37, enc, X, 150)  # lr * x may round
+    assert not fp.exact_for(W + 0.1, 1.0, enc, X, 150)  # weights off the grid
+    assert not fp.exact_for(W, 1.0, None, X, 150)  # not encodable
+    assert not fp.exact_for(W, 1.0, enc, X.copy(), 150)  # another array than the encoded one
+    assert not fp.exact_for(W.astype(np.float32), 1.0, enc, X, 150)
+    assert not fp.exact_for(W + 2.0 ** 40, 1.0, enc, X, 150)  # sums could exceed 2**53 units
+    W[0, 0] = np.nan
+    assert not fp.exact_for(W, 1.0, enc, X, 150)
+
+
+def test_off_grid_start_falls_back_and_still_matches(seed):
+    X, y = pixel_data(seed)
+    W0 = np.random.default_rng(seed).normal(size=(4, X.shape[1]))  # not exact: the plain kernel runs
+    orders = [np.random.default_rng(seed + 1).permutation(len(y)) for _ in range(2)]
+    ref, fast, ref_m, fast_m = train_both(X, y, 4, 1.0, orders, W0)
+    np.testing.assert_allclose(fast.W, ref.W, rtol=1e-12, atol=1e-12 * np.abs(ref.W).max())
+    assert fast_m == ref_m
+
+
+def test_encoding_records_the_score_bounds(seed):
+    X, _ = pixel_data(seed)
+    enc = fl.encode(X)
+    assert enc.x_max == X.max()
+    assert enc.row_l1_max == np.abs(X).sum(axis=1).max()
