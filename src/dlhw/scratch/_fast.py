@@ -29,7 +29,12 @@ Where the time goes and what is saved:
 * **Linear classifiers: a compact exact copy of X** (:mod:`._fast_linear`). With ``K = 10``
   classes a row of ``W.T`` is too short to vectorise and this CPU's gathers are slow, so they
   keep ``W`` (K, D) and run dense SIMD loops over the row; the row is read from a cached
-  ``uint8`` encoding of ``X`` (exact for ``pixels / 256``), 8x less memory traffic.
+  ``uint8`` encoding of ``X`` (exact for ``pixels / 256``), 8x less memory traffic, and the next
+  row is prefetched (:mod:`._prefetch`): shuffled rows are cache misses the CPU cannot foresee.
+* **The perceptron: exact scores, in blocks** (:mod:`._fast_perceptron`). From zero weights with
+  a power-of-two step (the texts' perceptron) every score on such data is computed exactly, so
+  the order of the sums is free: five examples are scored at once against unchanged weights,
+  and a mistake corrects the later scores of its block. Bit-identical to the reference.
 
 ``backend="numba32"`` runs the same kernels on float32 copies of the weights and of ``X`` (the
 model keeps float64 parameters): half the memory traffic, about 2x faster for the MLP, only
