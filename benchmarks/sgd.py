@@ -116,7 +116,7 @@ def time_case(name: str, data: dict, n_ref: int, backends: list[str], peak: floa
         gflops = epoch_flops(kind, model, len(y), loss) / t / 1e9
         path = "uint8 codes" if enc is not None else ("sparse rows" if kind in ("mlp", "nn") else "dense X")
         if kind == "perceptron" and fp.exact_for(np.zeros_like(model.W, X.dtype), lr, enc, X, len(y)):
-            path += ", exact 5-row blocks"
+            path += ", certified float32 5-row blocks"
         rows.append(f"| {name} | {backend} | {path} | {t_ref:.2f} | {t:.3f} | {t_ref / t:.1f}x | "
                     f"{gflops:.2f} | {100 * gflops / peak:.1f}% |")
     return rows

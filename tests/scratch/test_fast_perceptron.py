@@ -45,16 +45,49 @@ def test_blocked_epoch_on_fashion(fashion_small):
     assert fast_m == ref_m
 
 
-def test_kernel_itself_matches_the_per_example_kernel(seed):
-    # called directly (no dispatcher), so a dispatcher that never picks it cannot hide a bug
+@pytest.mark.parametrize("c", ["bound", 1.0])
+def test_kernel_itself_matches_the_per_example_kernel(c, seed):
+    # called directly (no dispatcher), so a dispatcher that never picks it cannot hide a bug;
+    # c = 1 certifies nothing, so every decision goes through the exact float64 scores
     X, y = pixel_data(seed, n=203, k=6)
     enc = fl.encode(X)
     order = np.random.default_rng(seed).permutation(len(y))
     W_blocked, W_plain = np.zeros((6, X.shape[1])), np.zeros((6, X.shape[1]))
-    m_blocked = fp.perceptron_epoch(enc.codes, enc.scale, y, order, 1.0, W_blocked)
-    m_plain = fl.perceptron_epoch(enc.codes, enc.scale, y, order, 1.0, W_plain)
-    np.testing.assert_array_equal(W_blocked, W_plain)
-    assert m_blocked == m_plain > 20
+    factor = fp.error_factor(X.shape[1]) if c == "bound" else c
+    for epoch in range(3):
+        m_blocked = fp.perceptron_epoch(enc.codes, enc.scale, enc.row_norm, y, order, 1.0, W_blocked, factor)
+        m_plain = fl.perceptron_epoch(enc.codes, enc.scale, y, order, 1.0, W_plain)
+        np.testing.assert_array_equal(W_blocked, W_plain)
+        assert m_blocked == m_plain > 0
+
+
+def test_float32_scores_stay_within_the_error_bound(seed):
+    # large weights of both signs on the grid: much cancellation, the worst case for rounding
+    X, _ = pixel_data(seed, n=64, d=700)
+    enc = fl.encode(X)
+    rng = np.random.default_rng(seed)
+    W = rng.integers(-2 ** 20, 2 ** 20, size=(6, X.shape[1])) * 2.0 ** -8
+    W32 = W.astype(np.float32)
+    S32 = np.zeros((fp.BLOCK, 6), np.float32)
+    c = fp.error_factor(X.shape[1])
+    worst = 0.0
+    for start in range(0, 60, fp.BLOCK):
+        Xb = X[start:start + fp.BLOCK].astype(np.float32)
+        for k in range(0, 6, 2):
+            fp._tile(W32, Xb, S32, k)
+        exact = X[start:start + fp.BLOCK] @ W.T  # exact: integers far below 2**53 units
+        bound = c * np.linalg.norm(W, axis=1)[None, :] * enc.row_norm[start:start + fp.BLOCK, None]
+        gap = np.abs(S32.astype(np.float64) - exact)
+        assert (gap <= bound).all()
+        worst = max(worst, (gap / bound).max())
+    assert worst > 1e-4  # float32 really rounds here: the check above is not vacuous
+
+
+def test_only_a_clear_winner_is_certified():
+    s = np.array([3.0, 5.0, 4.999])
+    assert fp._certain_argmax(s, 1e-4) == 1
+    assert fp._certain_argmax(s, 1e-3) == -1  # 5.0 - 4.999 < 2 * err: the exact scores decide
+    assert fp._certain_argmax(np.array([2.0, 2.0]), 0.0) == -1  # a tie is never certified
 
 
 def test_exactness_conditions(seed):
@@ -69,6 +102,7 @@ def test_exactness_conditions(seed):
     assert not fp.exact_for(W, 1.0, enc, X.copy(), 150)  # another array than the encoded one
     assert not fp.exact_for(W.astype(np.float32), 1.0, enc, X, 150)
     assert not fp.exact_for(W + 2.0 ** 40, 1.0, enc, X, 150)  # sums could exceed 2**53 units
+    assert not fp.exact_for(W, 2.0 ** -90, enc, X, 150)  # products below float32's normal range
     W[0, 0] = np.nan
     assert not fp.exact_for(W, 1.0, enc, X, 150)
 
@@ -87,3 +121,6 @@ def test_encoding_records_the_score_bounds(seed):
     enc = fl.encode(X)
     assert enc.x_max == X.max()
     assert enc.row_l1_max == np.abs(X).sum(axis=1).max()
+    norms = np.linalg.norm(X, axis=1)
+    assert (enc.row_norm >= norms).all()
+    np.testing.assert_allclose(enc.row_norm, norms, rtol=1e-9)

@@ -31,10 +31,12 @@ Where the time goes and what is saved:
   keep ``W`` (K, D) and run dense SIMD loops over the row; the row is read from a cached
   ``uint8`` encoding of ``X`` (exact for ``pixels / 256``), 8x less memory traffic, and the next
   row is prefetched (:mod:`._prefetch`): shuffled rows are cache misses the CPU cannot foresee.
-* **The perceptron: exact scores, in blocks** (:mod:`._fast_perceptron`). From zero weights with
-  a power-of-two step (the texts' perceptron) every score on such data is computed exactly, so
-  the order of the sums is free: five examples are scored at once against unchanged weights,
-  and a mistake corrects the later scores of its block. Bit-identical to the reference.
+* **The perceptron: certified float32 scores, in blocks** (:mod:`._fast_perceptron`). From zero
+  weights with a power-of-two step (the texts' perceptron) the reference's scores on such data
+  are exact, so a decision only needs the true arg-max: five examples are scored at once in
+  float32 against unchanged weights, a rigorous error bound certifies the arg-max (else the
+  exact float64 scores decide), and a mistake corrects the later scores of its block exactly.
+  Bit-identical to the reference.
 
 ``backend="numba32"`` runs the same kernels on float32 copies of the weights and of ``X`` (the
 model keeps float64 parameters): half the memory traffic, about 2x faster for the MLP, only
@@ -201,8 +203,8 @@ def _linear_classifier(model: Any, X: np.ndarray, y: np.ndarray, lr: Any, order:
     W = _work(model.W, dtype)  # (K, D)
     if hasattr(model, "l2"):
         out = fl.logistic_epoch(C, scale, y, order, lr, dtype(model.l2), W)
-    elif fp.exact_for(W, float(lr), prepared, X, len(order)):
-        out = fp.perceptron_epoch(C, scale, y, order, lr, W)  # blocked, bit-identical
+    elif fp.exact_for(W, float(lr), prepared, X, len(order)):  # blocked, bit-identical
+        out = fp.perceptron_epoch(C, scale, prepared.row_norm, y, order, lr, W, fp.error_factor(W.shape[1]))
     else:
         out = fl.perceptron_epoch(C, scale, y, order, lr, W)
     _store(model.W, W)

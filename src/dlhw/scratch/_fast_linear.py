@@ -61,14 +61,17 @@ def _encode(X, codes, scale):
 
 
 @njit(**JIT)
-def _row_l1_max(codes, scale):
-    """``max_i sum_j codes[i, j] * scale[j]`` (the largest row sum of ``X``; all terms are >= 0)."""
+def _row_norms(codes, scale, l2):
+    """``l2[i] >= ||X[i]||_2`` (an upper bound, see :class:`Encoded`); returns ``max_i ||X[i]||_1``."""
     best = 0.0
     for i in range(codes.shape[0]):
-        total = 0.0
+        l1 = sq = 0.0
         for j in range(codes.shape[1]):
-            total += codes[i, j] * scale[j]
-        best = max(best, total)
+            v = codes[i, j] * scale[j]
+            l1 += v
+            sq += v * v
+        best = max(best, l1)
+        l2[i] = np.sqrt(sq) * (1.0 + 1e-10)  # covers the rounding of the sum (< D * 2**-53)
     return best
 
 
@@ -77,8 +80,9 @@ class Encoded:
     """``X == codes * scale`` exactly: ``codes`` (n, D) uint8, ``scale`` (D,) powers of two.
 
     ``source`` is the array it encodes; :func:`source` uses the codes only for that object.
-    ``x_max`` and ``row_l1_max`` (the largest entry and the largest row sum of ``X``) bound the
-    scores for :func:`._fast_perceptron.exact_for`.
+    ``x_max``, ``row_l1_max`` (the largest entry and the largest row sum of ``X``) and
+    ``row_norm`` (n,) (upper bounds of the rows' Euclidean norms) bound the perceptron's scores
+    and their rounding errors (:mod:`._fast_perceptron`).
     """
 
     source: np.ndarray
@@ -86,6 +90,7 @@ class Encoded:
     scale: np.ndarray
     x_max: float
     row_l1_max: float
+    row_norm: np.ndarray
 
 
 def encode(X: np.ndarray) -> Encoded | None:
@@ -95,7 +100,9 @@ def encode(X: np.ndarray) -> Encoded | None:
     codes, scale = np.empty(X.shape, np.uint8), np.empty(X.shape[1])
     if not _encode(X, codes, scale):
         return None
-    return Encoded(X, codes, scale, float(X.max()), float(_row_l1_max(codes, scale)))
+    row_norm = np.empty(len(X))
+    l1_max = float(_row_norms(codes, scale, row_norm))
+    return Encoded(X, codes, scale, float(X.max()), l1_max, row_norm)
 
 
 # ---- kernels (C is uint8 codes with a power-of-two scale, or X itself with scale 1) -------------
