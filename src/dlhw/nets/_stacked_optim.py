@@ -1,9 +1,13 @@
 """SGD and Adam on stacked parameters: one update for M members, each with its own hyperparameters.
 
-Every parameter tensor has a leading member dimension (``(M, ...)``); the learning rate and the
-weight decay are tensors ``(M,)`` broadcast over the other dimensions, so one update is a few
-element-wise operations on the stacked tensors (no Python loop over members). The arithmetic is
-that of :class:`torch.optim.SGD` (no momentum) and :class:`torch.optim.Adam` (no amsgrad), with
+Every parameter tensor has a leading member dimension (``(M, ...)``). SGD broadcasts the
+learning rate and weight decay, tensors ``(M,)``, over the other dimensions: a few element-wise
+operations on the stacked tensors. Adam runs torch's fused kernel (``torch._fused_adam_``, one
+pass over the parameters, moments and gradients instead of nine) once per distinct
+(learning rate, weight decay) on the members' contiguous views, so the number of calls is the
+number of hyperparameter values, not of members (torch < 2.4, which has no CPU kernel: the same
+update as nine in-place element-wise operations). The arithmetic is that of
+:class:`torch.optim.SGD` (no momentum) and :class:`torch.optim.Adam` (no amsgrad), with
 ``weight_decay`` added to the gradient before the update, as ``make_optimizer`` configures them:
 a member ends with the weights the torch optimiser would give it, to float32 rounding.
 
@@ -18,8 +22,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
+from torch.torch_version import TorchVersion
 
 from dlhw.errors import ConfigError
+
+FUSED_ADAM = TorchVersion(torch.__version__) >= (2, 4)  # the CPU kernel of torch._fused_adam_
+FUSED_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
 
 def _per_member(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -28,12 +36,12 @@ def _per_member(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 
 
 class StackedOptimizer:
-    """``"sgd"`` or ``"adam"`` over stacked ``params`` (each ``(M, ...)``, ``requires_grad``).
+    """``"sgd"`` or ``"adam"`` over stacked ``params`` (each ``(M, ...)``).
 
     Parameters
     ----------
     name : ``"sgd"`` or ``"adam"``.
-    params : the stacked parameters, updated in place from their ``.grad``.
+    params : the stacked parameters, updated in place by :meth:`step`.
     lr, l2 : per-member learning rate and weight decay, tensors (M,) (float32, on the device).
     betas, eps : Adam's constants (the torch defaults).
     step : Adam steps already taken (shared: members step together).
@@ -50,28 +58,52 @@ class StackedOptimizer:
         self.lr, self.l2, self.neg_lr = lr, l2, -lr
         self.buffers: list[torch.Tensor] | None = None
         self.decay = bool((l2 != 0).any())
+        self._groups: tuple[tuple[int, ...], list[tuple[float, float, list[list[torch.Tensor]]]]] | None = None
         if name == "adam":
             self.exp_avg = exp_avg or [torch.zeros_like(p) for p in self.params]
             self.exp_avg_sq = exp_avg_sq or [torch.zeros_like(p) for p in self.params]
-
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = None
+            self.fused = FUSED_ADAM and all(p.dtype in FUSED_DTYPES for p in self.params)
+            self.step_tensor = torch.tensor(float(step), dtype=torch.float32, device=self.params[0].device)
 
     @torch.no_grad()
-    def step(self) -> None:
-        """One update of every member from the gradients in ``.grad`` (used up: changed in place)."""
-        for p in self.params:
-            if self.decay:  # g + wd * p, as torch's weight_decay (members with wd 0 get g exactly)
-                p.grad.addcmul_(_per_member(self.l2, p), p)
-        if self.name == "sgd":
-            for p in self.params:
-                p.addcmul_(p.grad, _per_member(self.neg_lr, p))
+    def step(self, grads: Sequence[torch.Tensor]) -> None:
+        """One update of every member from ``grads`` (one per parameter, like it; may be changed)."""
+        if self.name == "adam" and self.fused:
+            self._fused_adam(grads)
             return
-        self._adam()
+        if self.decay:  # g + wd * p, as torch's weight_decay (members with wd 0 get g exactly)
+            for p, g in zip(self.params, grads):
+                g.addcmul_(_per_member(self.l2, p), p)
+        if self.name == "sgd":
+            for p, g in zip(self.params, grads):
+                p.addcmul_(g, _per_member(self.neg_lr, p))
+            return
+        self._adam(grads)
 
-    def _adam(self) -> None:
-        """Adam's update, in place into preallocated buffers (no allocation per step)."""
+    def _member_groups(self, grads: Sequence[torch.Tensor]) -> list[tuple[float, float, list[list[torch.Tensor]]]]:
+        """Per distinct (lr, weight decay): the members' (param, grad, m, v) views, each contiguous."""
+        key = tuple(g.data_ptr() for g in grads)
+        if self._groups is None or self._groups[0] != key:
+            members: dict[tuple[float, float], list[int]] = {}
+            for i, hyper in enumerate(zip(self.lr.tolist(), self.l2.tolist())):
+                members.setdefault(hyper, []).append(i)
+            stacks = (self.params, grads, self.exp_avg, self.exp_avg_sq)
+            groups = [(lr, wd, [[t[i] for t in stack for i in idx] for stack in stacks])
+                      for (lr, wd), idx in members.items()]
+            self._groups = (key, groups)
+        return self._groups[1]
+
+    def _fused_adam(self, grads: Sequence[torch.Tensor]) -> None:
+        """Adam as ``torch.optim.Adam(fused=True)``: one fused call per (lr, weight decay) group."""
+        self.step_count += 1
+        self.step_tensor += 1
+        for lr, wd, (p, g, m, v) in self._member_groups(grads):
+            torch._fused_adam_(p, g, m, v, [], [self.step_tensor] * len(p), lr=lr, beta1=self.betas[0],
+                               beta2=self.betas[1], weight_decay=wd, eps=self.eps, amsgrad=False,
+                               maximize=False)
+
+    def _adam(self, grads: Sequence[torch.Tensor]) -> None:
+        """Adam's update element-wise, in place into preallocated buffers (torch < 2.4)."""
         beta1, beta2 = self.betas
         self.step_count += 1
         bias1 = 1 - beta1 ** self.step_count
@@ -79,8 +111,7 @@ class StackedOptimizer:
         step_size = self.neg_lr / bias1  # (M,)
         if self.buffers is None:
             self.buffers = [torch.empty_like(p) for p in self.params]
-        for p, m, v, buf in zip(self.params, self.exp_avg, self.exp_avg_sq, self.buffers):
-            g = p.grad
+        for p, g, m, v, buf in zip(self.params, grads, self.exp_avg, self.exp_avg_sq, self.buffers):
             m.lerp_(g, 1 - beta1)
             v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
             torch.sqrt(v, out=buf).div_(bias2_sqrt).add_(self.eps)  # the denominator

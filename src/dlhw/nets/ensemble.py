@@ -215,20 +215,17 @@ def train_stacked_epoch(net: StackedFFN, opt: StackedOptimizer, X: torch.Tensor,
                         *, progress: Callable[[int], Any] | None = None) -> torch.Tensor:
     """One pass over (X (n, d), y (n,)) in row ``order``, every member on the same batches.
 
-    Per step: dropout masks from each member's generator, the members' mean losses (M,), one
-    backward pass of their sum (members share no parameters, so each gets its own gradient),
-    one stacked optimiser step. Returns the mean batch loss of each member (M,).
+    Per step: dropout masks from each member's generator, the members' mean losses (M,) and
+    their gradients (one stacked forward and backward pass), one stacked optimiser step.
+    Returns the mean batch loss of each member (M,).
     """
     idx = torch.from_numpy(np.ascontiguousarray(order)).to(X.device)
     xs = X.index_select(0, idx).split(batch_size)  # views (B, d)
     ys = y.index_select(0, idx).split(batch_size)
     total = torch.zeros(net.size, dtype=X.dtype, device=X.device)
     for step, (xb, yb) in enumerate(zip(xs, ys), start=1):
-        losses = net.losses(xb, yb, net.masks(generators, len(yb)))
-        opt.zero_grad()
-        losses.sum().backward()
-        opt.step()
-        total += losses.detach()
+        total += net.loss_and_grad(xb, yb, net.masks(generators, len(yb)))
+        opt.step(net.grads)
         if progress is not None and step % PROGRESS_EVERY == 0:
             progress(PROGRESS_EVERY)
     if progress is not None:
