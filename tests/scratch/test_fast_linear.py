@@ -103,6 +103,25 @@ def test_fused_update_is_the_reference_formula_bit_for_bit(l2, seed):
     np.testing.assert_allclose([dot, sq], [want @ x_next[0], want @ want], rtol=1e-13)
 
 
+def test_paired_update_is_the_reference_formula_bit_for_bit(seed):
+    rng = np.random.default_rng(seed)
+    W, x, x_next = rng.normal(size=(4, 50)), rng.random((1, 50)), rng.random((1, 50))
+    want = W[1:3] - 0.013 * (np.array([[-0.731], [0.52]]) * x[0])
+    dots = fl._step_pair_plain(W, 1, x, -0.731, 0.52, 0.013, x_next)
+    np.testing.assert_array_equal(W[1:3], want)
+    np.testing.assert_allclose(dots, want @ x_next[0], rtol=1e-13)
+
+
+@pytest.mark.parametrize("k", [3, 4])
+def test_logistic_without_l2_pairs_rows_of_any_class_count(k, seed):
+    X, y = pixel_data(seed, k=k)
+    orders = [np.random.default_rng(seed).permutation(len(y)) for _ in range(2)]
+    ref, ref_losses = run_epochs("logistic", X, y, "numpy", orders, k)
+    fast, fast_losses, _ = run_prepared("logistic", X, y, "numba", orders, k)
+    assert_same_params(fast, ref)
+    np.testing.assert_allclose(fast_losses, ref_losses, rtol=1e-12)
+
+
 def test_protocol_prepares_once_per_run(seed, tmp_path, monkeypatch):
     from dlhw.data.dataset import Dataset
     from dlhw.training.protocol import train
