@@ -126,13 +126,15 @@ COMPILE_SNIPPET = """
 import time, numpy as np
 from dlhw.scratch import make_model
 rng = np.random.default_rng(0)
-X = rng.random((20, 30)); yc = rng.integers(0, 3, 20); yr = rng.random(20)
+X = rng.integers(0, 256, (20, 30)) / 256; yc = rng.integers(0, 3, 20); yr = rng.random(20)  # pixel-like: every path
 models = [("perceptron", dict(n_classes=3, n_features=30), yc), ("logistic_regression", dict(n_classes=3, n_features=30), yc),
           ("mlp", dict(n_classes=3, n_features=30, hidden_size=4), yc), ("linear_regression", dict(n_features=30), yr),
           ("nn", dict(n_features=30, hidden_size=4), yr)]
 start = time.perf_counter()
 for kind, cfg, y in models:
-    make_model(kind, **cfg).train_epoch(X, y, 0.01, backend="{backend}")
+    model = make_model(kind, **cfg)
+    model.train_epoch(X, y, 1.0 if kind == "perceptron" else 0.01, backend="{backend}",
+                      prepared=model.prepare(X, "{backend}"))
 print(time.perf_counter() - start)
 """
 
