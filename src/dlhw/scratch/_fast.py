@@ -54,6 +54,7 @@ import numpy as np
 from numba import njit
 
 from dlhw.errors import ConfigError
+from dlhw.scratch._prefetch import prefetch_row
 
 JIT = {"cache": True, "nogil": True}  # fastmath off: IEEE operations in the reference's order
 
@@ -131,7 +132,10 @@ def _mlp_epoch(X, y, order, lr, W1T, b1, W2, b2):
     a, h, dh = np.empty(H, W1T.dtype), np.empty((1, H), W1T.dtype), np.empty(H, W1T.dtype)
     z, dz = np.empty(W2.shape[0], W1T.dtype), np.empty(W2.shape[0], W1T.dtype)
     total = 0.0
-    for i in order:
+    for step in range(len(order)):
+        i = order[step]
+        if step + 1 < len(order):
+            prefetch_row(X, order[step + 1])
         n = _gather(X, i, idx, val)
         _hidden_forward(W1T, b1, idx, val, n, a, h)
         for k in range(z.shape[0]):
@@ -168,7 +172,10 @@ def _neural_regression_epoch(X, y, order, lr, W1T, b1, w2, b2):
     idx, val = np.empty(D, np.int64), np.empty(D, W1T.dtype)
     a, h, dh = np.empty(H, W1T.dtype), np.empty((1, H), W1T.dtype), np.empty(H, W1T.dtype)
     total = 0.0
-    for i in order:
+    for step in range(len(order)):
+        i = order[step]
+        if step + 1 < len(order):
+            prefetch_row(X, order[step + 1])
         n = _gather(X, i, idx, val)
         _hidden_forward(W1T, b1, idx, val, n, a, h)
         r = _dot(w2, 0, h, 0) + b2[0] - y[i]
