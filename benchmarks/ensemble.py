@@ -4,10 +4,12 @@ For each width: the 16 configurations (4 learning rates x dropout {0, 0.2} x l2 
 relu, one hidden layer, batch 64) on Fashion-MNIST, trained for the first ``--steps`` batches of
 an epoch (a) one after another with the plain loop's epoch function
 (:func:`dlhw.training.torch_loop.train_epoch`, dropout seeded as the plain loop seeds it) and (b)
-as one stacked ensemble (:func:`dlhw.nets.ensemble.train_stacked_epoch`). Only the training
-steps are timed (not the per-epoch evaluation); times are extrapolated to a full epoch
-(``ceil(n_train / 64)`` steps). The best of ``--repeats`` timings is kept for each, which
-filters out interference from other processes on a shared machine.
+as one stacked ensemble (:func:`dlhw.nets.ensemble.train_stacked_epoch`). Timed: the setup
+(initial models, optimisers; stacking for the ensemble), counted once, and the training steps
+(not the per-epoch evaluation), extrapolated to a full epoch (``ceil(n_train / 64)`` steps):
+one epoch = setup + steps x ``ceil(n_train / 64) / --steps``. The best of ``--repeats``
+timings is kept for each, which filters out interference from other processes on a shared
+machine (``--steps 782`` times whole epochs, no extrapolation).
 
     DLHW_DATA_DIR=../shared/data python benchmarks/ensemble.py [--steps 150] [--widths 16 32]
 """
@@ -43,25 +45,31 @@ def configs(width: int) -> list[NetConfig]:
             for lr in LRS for d in DROPOUTS for l2 in L2S]
 
 
-def time_plain(cfgs: list[NetConfig], X, y, order) -> float:
-    start = time.perf_counter()
+def time_plain(cfgs: list[NetConfig], X, y, order) -> tuple[float, float]:
+    """(setup seconds, training-step seconds) of the 16 runs one after another."""
+    setup = steps = 0.0
     for seed, cfg in enumerate(cfgs):
+        start = time.perf_counter()
         model = init_model(cfg, 10, X.shape[1], seed)
         opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.l2)
+        ready = time.perf_counter()
         with seeded_torch_rng(dropout_seed(seed, 1), "cpu"):
             train_epoch(model, opt, torch.nn.CrossEntropyLoss(), X, y, order, cfg.batch_size)
-    return time.perf_counter() - start
+        setup, steps = setup + ready - start, steps + time.perf_counter() - ready
+    return setup, steps
 
 
-def time_ensemble(cfgs: list[NetConfig], X, y, order) -> float:
+def time_ensemble(cfgs: list[NetConfig], X, y, order) -> tuple[float, float]:
+    """(setup seconds, training-step seconds) of the 16 runs as one stacked ensemble."""
     start = time.perf_counter()
     models = [init_model(c, 10, X.shape[1], s) for s, c in enumerate(cfgs)]
     net = StackedFFN.from_modules(models, "relu", [c.dropout for c in cfgs])
     opt = StackedOptimizer.from_torch([make_optimizer(c.optimizer, m.parameters(), c.lr, c.l2)
                                        for c, m in zip(cfgs, models)], net.parameters())
     gens = [torch.Generator().manual_seed(dropout_seed(s, 1)) for s in range(len(cfgs))]
+    ready = time.perf_counter()
     train_stacked_epoch(net, opt, X, y, order, cfgs[0].batch_size, gens)
-    return time.perf_counter() - start
+    return ready - start, time.perf_counter() - ready
 
 
 def main() -> None:
@@ -92,9 +100,11 @@ def main() -> None:
         plain, ens = math.inf, math.inf
         for _ in range(args.repeats):  # interleaved, so both see the same load
             torch.set_num_threads(args.threads)
-            plain = min(plain, time_plain(cfgs, X, y, order) * scale)
+            setup, steps = time_plain(cfgs, X, y, order)
+            plain = min(plain, setup + steps * scale)
             torch.set_num_threads(ens_threads)
-            ens = min(ens, time_ensemble(cfgs, X, y, order) * scale)
+            setup, steps = time_ensemble(cfgs, X, y, order)
+            ens = min(ens, setup + steps * scale)
         print(f"{width:>6}{plain:>26.2f}{ens:>27.2f}{ens / plain:>8.3f}", flush=True)
 
 

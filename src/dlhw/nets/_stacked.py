@@ -52,6 +52,7 @@ class StackedFFN:
         self.dropout = [float(p) for p in dropout]
         self.grads = [torch.zeros_like(p) for p in self.parameters()]
         self._mask_rows, self._mask_buffers, self._masks_t, self._keep = 0, [], [], None
+        self._minus_one = torch.empty(0)
         if any(w.shape[0] != len(self.dropout) for w in self.weights):
             raise ShapeError(f"stacked weights have {self.weights[0].shape[0]} members, dropout "
                              f"{len(self.dropout)}; give one dropout probability per member")
@@ -145,9 +146,10 @@ class StackedFFN:
         keep: list[tuple[torch.Tensor, torch.Tensor]] = []
         logp = torch.log_softmax(self._forward_t(X, masks, keep), dim=1)  # (M, K, B)
         target = y.view(1, 1, -1).expand(self.size, 1, -1)
-        losses = logp.gather(1, target).view(self.size, -1).mean(dim=1).neg_()
-        onehot = torch.zeros_like(logp[0]).scatter_(0, y.view(1, -1), 1.0)  # (K, B)
-        dz = logp.exp_().sub_(onehot).div_(X.shape[0])  # d loss / d scores: (softmax - onehot) / B
+        losses = torch.mean(logp.gather(1, target), dim=(1, 2)).neg_()
+        if self._minus_one.shape != target.shape:
+            self._minus_one = torch.full(target.shape, -1.0, dtype=logp.dtype, device=logp.device)
+        dz = logp.exp_().scatter_add_(1, target, self._minus_one).div_(X.shape[0])  # (softmax - onehot) / B
         self._backward(X, dz, keep, masks)
         return losses
 
