@@ -51,7 +51,7 @@ class StackedFFN:
         self.act_grad = ACTIVATION_GRADS[activation]
         self.dropout = [float(p) for p in dropout]
         self.grads = [torch.zeros_like(p) for p in self.parameters()]
-        self._mask_rows, self._mask_buffers, self._masks_t, self._keep = 0, [], [], None
+        self._mask_rows, self._mask_buffers, self._masks_t, self._draws, self._keep = 0, [], [], [], None
         self._minus_one = torch.empty(0)
         if any(w.shape[0] != len(self.dropout) for w in self.weights):
             raise ShapeError(f"stacked weights have {self.weights[0].shape[0]} members, dropout "
@@ -108,16 +108,17 @@ class StackedFFN:
             self._masks_t = [torch.empty_like(b).transpose(1, 2).contiguous() for b in self._mask_buffers]
             self._keep = torch.tensor([1 - p for p in self.dropout], dtype=w0.dtype,
                                       device=w0.device).view(-1, 1, 1)
+            self._draws = [[(i, buf[i], 1 - p) for i, p in enumerate(self.dropout) if p > 0]
+                           for buf in self._mask_buffers]  # (member, its (rows, h) view, keep)
             self._mask_rows = rows
-        for buf, out in zip(self._mask_buffers, self._masks_t):
-            for i, (p, g) in enumerate(zip(self.dropout, generators)):
-                if p > 0:
-                    buf[i].bernoulli_(1 - p, generator=g)
+        for draws, buf, out in zip(self._draws, self._mask_buffers, self._masks_t):
+            for i, view, keep in draws:
+                view.bernoulli_(keep, generator=generators[i])
             torch.div(buf.transpose(1, 2), self._keep, out=out)  # nn.Dropout's scaling; p = 0 stays 1
         return self._masks_t
 
     def _forward_t(self, X: torch.Tensor, masks: list[torch.Tensor] | None,
-                   keep: list[torch.Tensor] | None = None) -> torch.Tensor:
+                   keep: list[tuple[torch.Tensor, torch.Tensor]] | None = None) -> torch.Tensor:
         """X (B, d) -> scores (M, n_classes, B); ``keep`` collects (activation, layer input) pairs."""
         M, B = self.size, X.shape[0]
         w0, b0 = self.weights[0], self.biases[0]

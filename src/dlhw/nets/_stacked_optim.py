@@ -28,6 +28,7 @@ from dlhw.errors import ConfigError
 
 FUSED_ADAM = TorchVersion(torch.__version__) >= (2, 4)  # the CPU kernel of torch._fused_adam_
 FUSED_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+_Group = tuple[float, float, list[list[torch.Tensor]]]  # lr, weight decay, _fused_adam_'s lists
 
 
 def _per_member(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -58,7 +59,7 @@ class StackedOptimizer:
         self.lr, self.l2, self.neg_lr = lr, l2, -lr
         self.buffers: list[torch.Tensor] | None = None
         self.decay = bool((l2 != 0).any())
-        self._groups: tuple[tuple[int, ...], list[tuple[float, float, list[list[torch.Tensor]]]]] | None = None
+        self._groups: tuple[tuple[int, ...], list[_Group]] | None = None  # (grad pointers, groups)
         if name == "adam":
             self.exp_avg = exp_avg or [torch.zeros_like(p) for p in self.params]
             self.exp_avg_sq = exp_avg_sq or [torch.zeros_like(p) for p in self.params]
@@ -80,15 +81,17 @@ class StackedOptimizer:
             return
         self._adam(grads)
 
-    def _member_groups(self, grads: Sequence[torch.Tensor]) -> list[tuple[float, float, list[list[torch.Tensor]]]]:
-        """Per distinct (lr, weight decay): the members' (param, grad, m, v) views, each contiguous."""
+    def _member_groups(self, grads: Sequence[torch.Tensor]) -> list[_Group]:
+        """Per distinct (lr, weight decay): the members' (param, grad, m, v) views, each contiguous,
+        and the shared step tensor once per view (the lists ``torch._fused_adam_`` takes)."""
         key = tuple(g.data_ptr() for g in grads)
         if self._groups is None or self._groups[0] != key:
             members: dict[tuple[float, float], list[int]] = {}
             for i, hyper in enumerate(zip(self.lr.tolist(), self.l2.tolist())):
                 members.setdefault(hyper, []).append(i)
             stacks = (self.params, grads, self.exp_avg, self.exp_avg_sq)
-            groups = [(lr, wd, [[t[i] for t in stack for i in idx] for stack in stacks])
+            groups = [(lr, wd, [[t[i] for t in stack for i in idx] for stack in stacks]
+                       + [[self.step_tensor] * (len(idx) * len(self.params))])
                       for (lr, wd), idx in members.items()]
             self._groups = (key, groups)
         return self._groups[1]
@@ -97,10 +100,9 @@ class StackedOptimizer:
         """Adam as ``torch.optim.Adam(fused=True)``: one fused call per (lr, weight decay) group."""
         self.step_count += 1
         self.step_tensor += 1
-        for lr, wd, (p, g, m, v) in self._member_groups(grads):
-            torch._fused_adam_(p, g, m, v, [], [self.step_tensor] * len(p), lr=lr, beta1=self.betas[0],
-                               beta2=self.betas[1], weight_decay=wd, eps=self.eps, amsgrad=False,
-                               maximize=False)
+        for lr, wd, (p, g, m, v, steps) in self._member_groups(grads):
+            torch._fused_adam_(p, g, m, v, [], steps, lr=lr, beta1=self.betas[0], beta2=self.betas[1],
+                               weight_decay=wd, eps=self.eps, amsgrad=False, maximize=False)
 
     def _adam(self, grads: Sequence[torch.Tensor]) -> None:
         """Adam's update element-wise, in place into preallocated buffers (torch < 2.4)."""
