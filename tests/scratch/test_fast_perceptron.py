@@ -124,3 +124,20 @@ def test_encoding_records_the_score_bounds(seed):
     norms = np.linalg.norm(X, axis=1)
     assert (enc.row_norm >= norms).all()
     np.testing.assert_allclose(enc.row_norm, norms, rtol=1e-9)
+
+
+def test_float32_backend_takes_the_exact_path_when_it_applies(seed, monkeypatch):
+    calls = []
+    kernel = fp.perceptron_epoch
+    monkeypatch.setattr(fp, "perceptron_epoch", lambda *a: calls.append(a[6].dtype) or kernel(*a))
+    X, y = pixel_data(seed)
+    X32 = X.astype(np.float32)  # as numba32's users load it: the same values
+    orders = [np.random.default_rng(seed + 3).permutation(len(y)) for _ in range(2)]
+    ref = Perceptron(4, X.shape[1])
+    fast = Perceptron(4, X.shape[1])
+    prepared = fast.prepare(X32, "numba32")
+    for o in orders:
+        ref.train_epoch(X, y, order=o, backend="numpy")
+        fast.train_epoch(X32, y, order=o, backend="numba32", prepared=prepared)
+    np.testing.assert_array_equal(fast.W, ref.W)  # exact, not float32-accurate
+    assert calls == [np.float64, np.float64]  # the blocked epoch ran, on the float64 weights

@@ -41,7 +41,8 @@ Where the time goes and what is saved:
 ``backend="numba32"`` runs the same kernels on float32 copies of the weights and of ``X`` (the
 model keeps float64 parameters): half the memory traffic, about 2x faster for the MLP, only
 float32-accurate (about 1e-6 relative after an epoch). Load the data with ``dtype=np.float32``
-to avoid a float32 copy of ``X`` per epoch. After divergence (inf/NaN) the paths need not agree
+to avoid a float32 copy of ``X`` per epoch. Exception: where the perceptron's blocked epoch
+applies, ``"numba32"`` runs it too (it is faster than the float32 kernel, and exact). After divergence (inf/NaN) the paths need not agree
 on where the NaNs are; both report it. Kernels compile once per dtype and are cached on disk.
 """
 
@@ -206,12 +207,17 @@ def _linear_classifier(model: Any, X: np.ndarray, y: np.ndarray, lr: Any, order:
     from dlhw.scratch import _fast_linear as fl
     from dlhw.scratch import _fast_perceptron as fp
 
+    if not hasattr(model, "l2") and fp.exact_for(model.W, float(lr), prepared, X, len(order)):
+        # exact scores: the blocked epoch, bit-identical to the reference (and faster than the
+        # float32 kernel, so "numba32" takes it too)
+        W = model.W  # float64 (K, D), updated in place
+        out = fp.perceptron_epoch(prepared.codes, prepared.scale, prepared.row_norm, y, order,
+                                  float(lr), W, fp.error_factor(W.shape[1]))
+        return out / len(order)
     C, scale = fl.source(X, dtype, prepared)
     W = _work(model.W, dtype)  # (K, D)
     if hasattr(model, "l2"):
         out = fl.logistic_epoch(C, scale, y, order, lr, dtype(model.l2), W)
-    elif fp.exact_for(W, float(lr), prepared, X, len(order)):  # blocked, bit-identical
-        out = fp.perceptron_epoch(C, scale, prepared.row_norm, y, order, lr, W, fp.error_factor(W.shape[1]))
     else:
         out = fl.perceptron_epoch(C, scale, y, order, lr, W)
     _store(model.W, W)
