@@ -63,7 +63,8 @@ class StackedOptimizer:
         if name == "adam":
             self.exp_avg = exp_avg or [torch.zeros_like(p) for p in self.params]
             self.exp_avg_sq = exp_avg_sq or [torch.zeros_like(p) for p in self.params]
-            self.fused = FUSED_ADAM and all(p.dtype in FUSED_DTYPES for p in self.params)
+            self.fused = FUSED_ADAM and all(p.dtype in FUSED_DTYPES and p.device.type in ("cpu", "cuda")
+                                            for p in self.params)
             self.step_tensor = torch.tensor(float(step), dtype=torch.float32, device=self.params[0].device)
 
     @torch.no_grad()
