@@ -7,8 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Property tests draw the same examples on every run (a test run is reproducible, and CI cannot
+# fail on an example no earlier run saw); DLHW_HYPOTHESIS_EXPLORE=1 draws fresh ones to hunt bugs.
+settings.register_profile("dlhw", derandomize=True, deadline=None)
+settings.register_profile("explore", derandomize=False, deadline=None)
+settings.load_profile("explore" if os.environ.get("DLHW_HYPOTHESIS_EXPLORE") else "dlhw")
 
 
 def shared_data_dir() -> Path | None:
