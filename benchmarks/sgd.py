@@ -10,7 +10,7 @@ from fresh weights as the fast path (``--n-ref N``: on the first N rows of the e
 extrapolated; quicker, but from zero weights the perceptron makes more mistakes early, which
 flatters the speed-up). The fast paths run the full epoch, from the same initial weights, on the
 same rows (float64; ``numba32`` rows get the data as float32, as
-its users load it). Each time is the best of ``--repeat`` runs (the machine is shared). FLOPs are
+its users load it). Each time is the best of ``--repeat`` runs, the two paths interleaved (the machine is shared). FLOPs are
 the dense reference's count per example (``W @ x`` and the rank-1 update: 4 per weight for the
 linear and hidden layers), so "% peak" is the dense-equivalent rate over a 1-thread float64 GEMM
 measured in the same run. The linear classifiers read a ``uint8`` encoding of ``X`` built
@@ -85,20 +85,16 @@ def make(kind: str, config: dict, X: np.ndarray, n_classes: int):
     return make_model(kind, **sizes, **config)
 
 
-def best_epoch(kind: str, config: dict, X: np.ndarray, y: np.ndarray, lr: float, order: np.ndarray,
-               backend: str, repeat: int) -> tuple[float, float, object]:
-    """Best seconds of ``repeat`` epochs over ``order``, each from fresh weights; also loss, model.
+def timed_epoch(kind: str, config: dict, X: np.ndarray, y: np.ndarray, lr: float, order: np.ndarray,
+                backend: str, prepared: object) -> tuple[float, float, object]:
+    """Seconds of one epoch over ``order`` from fresh weights; also its loss and the model.
 
-    As in the protocol, ``model.prepare`` runs once per data array, outside the timed epochs.
+    As in the protocol, ``prepared`` (``model.prepare``) is built once per data array, untimed.
     """
-    best, loss, model = float("inf"), float("nan"), None
-    prepared = make(kind, config, X, 10).prepare(X, backend)
-    for _ in range(repeat):
-        model = make(kind, config, X, 10)
-        start = time.perf_counter()
-        loss = model.train_epoch(X, y, lr, order=order, backend=backend, prepared=prepared)
-        best = min(best, time.perf_counter() - start)
-    return best, loss, model
+    model = make(kind, config, X, 10)
+    start = time.perf_counter()
+    loss = model.train_epoch(X, y, lr, order=order, backend=backend, prepared=prepared)
+    return time.perf_counter() - start, loss, model
 
 
 def time_case(name: str, data: dict, n_ref: int, backends: list[str], peak: float,
@@ -114,8 +110,13 @@ def time_case(name: str, data: dict, n_ref: int, backends: list[str], peak: floa
         warm.train_epoch(X[:20], y[:20], lr, backend=backend, prepared=warm.prepare(X[:20], backend))
         enc = fl.encode(X) if kind in LINEAR else None
         n_ref = min(n_ref or len(y), len(y))
-        t_ref = best_epoch(kind, config, X, y, lr, order[:n_ref], "numpy", repeat)[0] * len(y) / n_ref
-        t, loss, model = best_epoch(kind, config, X, y, lr, order, backend, repeat)
+        prepared = warm.prepare(X, backend)
+        t_ref = t = float("inf")
+        for _ in range(repeat):  # interleaved: both paths see the same load on a shared machine
+            t_ref = min(t_ref, timed_epoch(kind, config, X, y, lr, order[:n_ref], "numpy", None)[0])
+            t_fast, loss, model = timed_epoch(kind, config, X, y, lr, order, backend, prepared)
+            t = min(t, t_fast)
+        t_ref *= len(y) / n_ref
         gflops = epoch_flops(kind, model, len(y), loss) / t / 1e9
         path = "uint8 codes" if enc is not None else ("sparse rows" if kind in ("mlp", "nn") else "dense X")
         if kind == "perceptron" and fp.exact_for(np.zeros_like(model.W, X.dtype), lr, enc, X, len(y)):
