@@ -4,7 +4,8 @@ Each ``_*_epoch`` kernel replays :meth:`ScratchModel._train_epoch_numpy` for one
 examples in the same ``order``, each step with the current weights, the formulas of
 :mod:`dlhw.scratch._ops`. Every elementwise update is written in the reference's operation order
 (``W -= lr * (dz_k * x_j)``, ``W -= lr * (dz_k * x_j + l2 * W)``), so given the same gradient it
-is bit-identical; only the order of the terms inside a dot product differs (the reference's BLAS
+is bit-identical (but for one ulp in the paired logistic update without L2,
+:func:`._fast_linear._step_pair_plain`); only the order of the terms inside a dot product differs (the reference's BLAS
 blocks them too), so in float64 the weights after an epoch equal the reference's to ~1e-13
 relative (``tests/scratch/test_fast.py`` holds them to 1e-12). Results repeat bit for bit.
 Caveat: the MLP from the texts' N(0.1, 0.1^2) initialisation on real images starts with logits

@@ -140,20 +140,14 @@ def _step_row(W, k, x, d, lr, l2, x_next):
 
 
 @njit(fastmath={"reassoc"}, **JIT)
-def _step_row_plain(W, k, x, d, lr, x_next):
-    """``_step_row`` without L2: ``W[k] -= lr * (d * x[0])``; returns ``W[k] @ x_next[0]`` after it."""
-    dot = 0.0
-    for j in range(W.shape[1]):
-        w = W[k, j] - lr * (d * x[0, j])
-        W[k, j] = w
-        dot += w * x_next[0, j]
-    return dot
-
-
-@njit(fastmath={"reassoc"}, **JIT)
 def _step_pair_plain(W, k, x, d0, d1, lr, x_next):
-    """:func:`_step_row_plain` on rows ``k`` and ``k + 1`` in one pass (``x`` read once for both:
-    about 1.3x faster than two passes)."""
+    """:func:`_step_row` without L2 on rows ``k`` and ``k + 1`` in one pass (``x`` read once for
+    both: about 1.3x faster than two passes); returns ``(W[k] @ x_next[0], W[k + 1] @ x_next[0])``.
+
+    The update is ``W[k] -= lr * d0 * x[0]``, but not always in the reference's order
+    ``lr * (d0 * x)``: the reassociation flag that vectorises the dots also lets LLVM hoist
+    ``lr * d0`` out of the loop, which moves about 1% of the updated weights by one ulp.
+    """
     dot0 = dot1 = 0.0
     for j in range(W.shape[1]):
         x_j, next_j = x[0, j], x_next[0, j]
@@ -222,7 +216,7 @@ def logistic_epoch(C, scale, y, order, lr, l2, W):
             for k in range(0, K - 1, 2):
                 z[k], z[k + 1] = _step_pair_plain(W, k, x, dz[k], dz[k + 1], lr, x_next)
             if K % 2:
-                z[K - 1] = _step_row_plain(W, K - 1, x, dz[K - 1], lr, x_next)
+                z[K - 1] = _step_row(W, K - 1, x, dz[K - 1], lr, 0.0, x_next)[0]
         x, x_next = x_next, x
     return total
 
