@@ -45,6 +45,8 @@ float32-accurate (about 1e-6 relative after an epoch). Load the data with ``dtyp
 to avoid a float32 copy of ``X`` per epoch. Exception: where the perceptron's blocked epoch
 applies, ``"numba32"`` runs it too (it is faster than the float32 kernel, and exact). After divergence (inf/NaN) the paths need not agree
 on where the NaNs are; both report it. Kernels compile once per dtype and are cached on disk.
+Developers: numba's cache checks only each kernel's own file, so after editing a kernel that
+others call from another module (e.g. :mod:`._prefetch`), delete ``scratch/__pycache__/*.nb*``.
 """
 
 from __future__ import annotations
