@@ -68,26 +68,29 @@ def test_float32_scores_stay_within_the_error_bound(seed):
     rng = np.random.default_rng(seed)
     W = rng.integers(-2 ** 20, 2 ** 20, size=(6, X.shape[1])) * 2.0 ** -8
     W32 = W.astype(np.float32)
-    S32 = np.zeros((fp.BLOCK, 6), np.float32)
+    S = np.zeros((fp.BLOCK, 6))  # float32 sums, stored as float64
     c = fp.error_factor(X.shape[1])
     worst = 0.0
     for start in range(0, 60, fp.BLOCK):
         Xb = X[start:start + fp.BLOCK].astype(np.float32)
         for k in range(0, 6, 2):
-            fp._tile(W32, Xb, S32, k)
+            fp._tile(W32, Xb, S, k)
         exact = X[start:start + fp.BLOCK] @ W.T  # exact: integers far below 2**53 units
         bound = c * np.linalg.norm(W, axis=1)[None, :] * enc.row_norm[start:start + fp.BLOCK, None]
-        gap = np.abs(S32.astype(np.float64) - exact)
+        gap = np.abs(S - exact)
         assert (gap <= bound).all()
         worst = max(worst, (gap / bound).max())
     assert worst > 1e-4  # float32 really rounds here: the check above is not vacuous
 
 
 def test_only_a_clear_winner_is_certified():
-    s = np.array([3.0, 5.0, 4.999])
-    assert fp._certain_argmax(s, 1e-4) == 1
-    assert fp._certain_argmax(s, 1e-3) == -1  # 5.0 - 4.999 < 2 * err: the exact scores decide
-    assert fp._certain_argmax(np.array([2.0, 2.0]), 0.0) == -1  # a tie is never certified
+    s = np.array([3.0, 5.0, 4.999, 9.0])  # the last entry is padding, outside the K = 3 classes
+    assert fp._certain_argmax(s, 3, 1e-4) == 1
+    assert fp._certain_argmax(s, 3, 1e-3) == -1  # 5.0 - 4.999 < 2 * err: the exact scores decide
+    assert fp._certain_argmax(np.array([7.0, 1.0, 6.0]), 3, 0.1) == 0  # the winner comes first
+    assert fp._certain_argmax(np.array([1.0, 6.0, 7.0]), 3, 0.1) == 2  # ... or last
+    assert fp._certain_argmax(np.array([2.0, 2.0]), 2, 0.0) == -1  # a tie is never certified
+    assert fp._certain_argmax(np.array([1.0, 2.0, 2.0]), 3, 0.0) == -1
 
 
 def test_exactness_conditions(seed):

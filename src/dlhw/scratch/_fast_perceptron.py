@@ -78,7 +78,7 @@ def error_factor(D: int) -> float:
 
 @njit(fastmath=_FLAGS, **JIT)
 def _tile(W32, Xb, S, k):
-    """``S[:5, k:k+2] = Xb[:5] @ W32[k:k+2].T`` in float32: ten sums, one read of each weight."""
+    """``S[:5, k:k+2] = Xb[:5] @ W32[k:k+2].T``, summed in float32: ten sums, one read of each weight."""
     a00 = a01 = a10 = a11 = a20 = a21 = a30 = a31 = a40 = a41 = np.float32(0.0)
     for j in range(W32.shape[1]):
         w0, w1 = W32[k, j], W32[k + 1, j]
@@ -99,7 +99,7 @@ def _tile(W32, Xb, S, k):
 
 @njit(fastmath=_FLAGS, **JIT)
 def _exact_scores(W, Xb, r, s):
-    """``s = W @ Xb[r]`` (K,) in float64: exact under 1."""
+    """``s[:K] = W @ Xb[r]`` in float64: exact under 1."""
     for k in range(W.shape[0]):
         total = 0.0
         for j in range(W.shape[1]):
@@ -117,16 +117,21 @@ def _row_dot(Xb, q, r):
 
 
 @njit(fastmath=_FLAGS, **JIT)
-def _certain_argmax(s, err):
-    """The arg-max of ``s`` (K,) if it beats every other score by more than ``2 * err``, else -1.
+def _certain_argmax(s, K, err):
+    """The arg-max of ``s[:K]`` if it beats every other score by more than ``2 * err``, else -1.
 
-    ``err`` bounds the distance of every ``s[k]`` from the true score.
+    ``err`` bounds the distance of every ``s[k]`` from the true score. One pass: the top score,
+    its first index (ties go to the lowest class, which a tie never certifies anyway) and the
+    runner-up.
     """
-    best = np.argmax(s)
-    for k in range(s.shape[0]):
-        if k != best and not s[best] - s[k] > 2.0 * err * _ROOM:
-            return -1
-    return best
+    best, top, second = 0, s[0], -np.inf
+    for k in range(1, K):
+        v = s[k]
+        if v > top:
+            best, top, second = k, v, top
+        elif v > second:
+            second = v
+    return best if top - second > 2.0 * err * _ROOM else -1
 
 
 @njit(fastmath=_FLAGS, **JIT)
@@ -163,9 +168,9 @@ def perceptron_epoch(C, scale, row_norm, y, order, lr, W, c):
     ``row_norm`` (n,) bounds ``||X[i]||_2``; ``c`` is :func:`error_factor` of ``D``.
     """
     K, D = W.shape
-    Kp = K + K % 2  # W32 and S32 get a zero row / column so that tiles cover pairs of classes
-    W32, S32 = np.zeros((Kp, D), np.float32), np.zeros((BLOCK, Kp), np.float32)
-    norm, s, err = np.empty(K), np.empty((BLOCK, K)), np.empty(BLOCK)
+    Kp = K + K % 2  # W32 and S get a zero row / column so that tiles cover pairs of classes
+    W32, S = np.zeros((Kp, D), np.float32), np.zeros((BLOCK, Kp))
+    norm, err = np.empty(K), np.empty(BLOCK)
     for k in range(K):
         for j in range(D):
             W32[k, j] = np.float32(W[k, j])
@@ -176,24 +181,22 @@ def perceptron_epoch(C, scale, row_norm, y, order, lr, W, c):
         b = min(BLOCK, len(order) - p)
         _decode_block(C, scale32, order, p, b, Xb)
         for k in range(0, Kp, 2):
-            _tile(W32, Xb, S32, k)
+            _tile(W32, Xb, S, k)  # float32 sums, stored as float64 for the exact corrections
         w_norm = norm.max()
         for r in range(b):
             err[r] = c * w_norm * row_norm[order[p + r]]
-            for k in range(K):
-                s[r, k] = S32[r, k]
         for r in range(b):
-            y_hat, y_i = _certain_argmax(s[r], err[r]), y[order[p + r]]
+            y_hat, y_i = _certain_argmax(S[r], K, err[r]), y[order[p + r]]
             if y_hat < 0:  # too close to call in float32: the exact scores decide
-                _exact_scores(W, Xb, r, s[r])
-                y_hat = np.argmax(s[r])
+                _exact_scores(W, Xb, r, S[r])
+                y_hat = np.argmax(S[r, :K])
             if y_hat == y_i:
                 continue
             mistakes += 1
             _update(W, W32, norm, Xb, r, lr, y_i, y_hat)
             for q in range(r + 1, b):  # the later rows' scores under the new W (exact change)
                 g = lr * _row_dot(Xb, q, r)
-                s[q, y_i] += g
-                s[q, y_hat] -= g
-                err[q] += 2.0 ** -53 * max(abs(s[q, y_i]), abs(s[q, y_hat]))  # the additions' rounding
+                S[q, y_i] += g
+                S[q, y_hat] -= g
+                err[q] += 2.0 ** -53 * max(abs(S[q, y_i]), abs(S[q, y_hat]))  # the additions' rounding
     return mistakes
