@@ -3,9 +3,16 @@ zero-temperature limits, relumax_b = sparsemax at b = max(z) - tau, Jacobian row
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
-from activation_oracles import logits_and_dim, project_simplex_michelot, vector_pairs, vectors
+from activation_oracles import (
+    logits_and_dim,
+    project_simplex_michelot,
+    vector_pairs,
+    vectors,
+)
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -102,7 +109,7 @@ def test_zero_temperature_limit_is_one_hot(name, z, b):
     assume(gap > 1e-3)
     e_k = np.eye(len(z))[np.argmax(z)]
     errors = [np.abs(MAPS[name](z / (gap / n), b) - e_k).max() for n in (1, 4, 16, 64, 256)]
-    assert all(a >= c - 1e-15 for a, c in zip(errors, errors[1:]))  # no increase (up to rounding) as T decreases
+    assert all(a >= c - 1e-15 for a, c in itertools.pairwise(errors))  # no increase (up to rounding) as T decreases
     if name == "softmax":  # off-max mass <= (K-1) exp(-gap / T)
         assert errors[-1] <= (len(z) - 1) * np.exp(-256.0) * (1 + 1e-9)
     else:  # sparse maps are exactly one-hot once gap / T >= 1 (sparsemax) or >= b (relumax)

@@ -36,7 +36,6 @@ from dlhw.scratch._fast import JIT, _cross_entropy, _dot
 from dlhw.scratch._prefetch import prefetch_row
 
 
-
 # ---- the encoding ----------------------------------------------------------------------------
 @njit(**JIT)
 def _encode(X, codes, scale):
