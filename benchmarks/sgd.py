@@ -9,8 +9,8 @@ models). The regression models are timed on the same images with the label as a 
 from fresh weights as the fast path (``--n-ref N``: on the first N rows of the epoch's order,
 extrapolated; quicker, but from zero weights the perceptron makes more mistakes early, which
 flatters the speed-up). The fast paths run the full epoch, from the same initial weights, on the
-same rows (float64; ``numba32`` rows get the data as float32, as
-its users load it). Each time is the best of ``--repeat`` runs, the two paths interleaved (the machine is shared). FLOPs are
+same rows (float64; ``numba32`` rows get the data as float32, as its users load it). Each time
+is the best of ``--repeat`` runs, the two paths interleaved (the machine is shared). FLOPs are
 the dense reference's count per example (``W @ x`` and the rank-1 update: 4 per weight for the
 linear and hidden layers), so "% peak" is the dense-equivalent rate over a 1-thread float64 GEMM
 measured in the same run. The linear classifiers read a ``uint8`` encoding of ``X`` built

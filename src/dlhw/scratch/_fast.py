@@ -5,8 +5,8 @@ examples in the same ``order``, each step with the current weights, the formulas
 :mod:`dlhw.scratch._ops`. Every elementwise update is written in the reference's operation order
 (``W -= lr * (dz_k * x_j)``, ``W -= lr * (dz_k * x_j + l2 * W)``), so given the same gradient it
 is bit-identical (but for one ulp in the paired logistic update without L2,
-:func:`._fast_linear._step_pair_plain`); only the order of the terms inside a dot product differs (the reference's BLAS
-blocks them too), so in float64 the weights after an epoch equal the reference's to ~1e-13
+:func:`._fast_linear._step_pair_plain`); only the order of the terms inside a dot product
+differs (the reference's BLAS blocks them too), so in float64 the weights after an epoch equal the reference's to ~1e-13
 relative (``tests/scratch/test_fast.py`` holds them to 1e-12). Results repeat bit for bit.
 Caveat: the MLP from the texts' N(0.1, 0.1^2) initialisation on real images starts with logits
 in the hundreds and its SGD is chaotic there: a one-ulp change of one weight makes the *numpy
@@ -43,8 +43,8 @@ Where the time goes and what is saved:
 model keeps float64 parameters): half the memory traffic, about 2x faster for the MLP, only
 float32-accurate (about 1e-6 relative after an epoch). Load the data with ``dtype=np.float32``
 to avoid a float32 copy of ``X`` per epoch. Exception: where the perceptron's blocked epoch
-applies, ``"numba32"`` runs it too (it is faster than the float32 kernel, and exact). After divergence (inf/NaN) the paths need not agree
-on where the NaNs are; both report it. Kernels compile once per dtype and are cached on disk.
+applies, ``"numba32"`` runs it too (it is faster than the float32 kernel, and exact). After
+divergence (inf/NaN) the paths need not agree on where the NaNs are; both report it. Kernels compile once per dtype and are cached on disk.
 Developers: numba's cache checks only each kernel's own file, so after editing a kernel that
 others call from another module (e.g. :mod:`._prefetch`), delete ``scratch/__pycache__/*.nb*``.
 """

@@ -28,6 +28,7 @@ is at 87% of that order on average. Dense SIMD over the decoded row wins.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numba import njit
@@ -81,15 +82,30 @@ class Encoded:
     ``source`` is the array it encodes; :func:`source` uses the codes only for that object.
     ``x_max``, ``row_l1_max`` (the largest entry and the largest row sum of ``X``) and
     ``row_norm`` (n,) (upper bounds of the rows' Euclidean norms) bound the perceptron's scores
-    and their rounding errors (:mod:`._fast_perceptron`).
+    and their rounding errors (:mod:`._fast_perceptron`); computed on first use, so logistic
+    regression, which needs none of them, does not pay for them.
     """
 
     source: np.ndarray
     codes: np.ndarray
     scale: np.ndarray
-    x_max: float
-    row_l1_max: float
-    row_norm: np.ndarray
+
+    @cached_property
+    def x_max(self) -> float:
+        return float(self.source.max())
+
+    @cached_property
+    def _norms(self) -> tuple[float, np.ndarray]:
+        row_norm = np.empty(len(self.codes))
+        return float(_row_norms(self.codes, self.scale, row_norm)), row_norm
+
+    @property
+    def row_l1_max(self) -> float:
+        return self._norms[0]
+
+    @property
+    def row_norm(self) -> np.ndarray:
+        return self._norms[1]
 
 
 def encode(X: np.ndarray) -> Encoded | None:
@@ -97,11 +113,7 @@ def encode(X: np.ndarray) -> Encoded | None:
     if X.ndim != 2 or X.dtype.kind != "f" or X.size == 0:
         return None
     codes, scale = np.empty(X.shape, np.uint8), np.empty(X.shape[1])
-    if not _encode(X, codes, scale):
-        return None
-    row_norm = np.empty(len(X))
-    l1_max = float(_row_norms(codes, scale, row_norm))
-    return Encoded(X, codes, scale, float(X.max()), l1_max, row_norm)
+    return Encoded(X, codes, scale) if _encode(X, codes, scale) else None
 
 
 # ---- kernels (C is uint8 codes with a power-of-two scale, or X itself with scale 1) -------------
