@@ -27,3 +27,7 @@ class DivergenceError(DlhwError):
 
 class CheckpointError(DlhwError):
     """A checkpoint or result file is missing, corrupt or does not match the model."""
+
+
+class RunLockedError(DlhwError):
+    """Another process is running in the same run folder or grid (the message names its pid)."""

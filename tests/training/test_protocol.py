@@ -95,7 +95,7 @@ def test_resume_after_kill_9(tmp_path):
 
 
 def test_divergence_names_epoch_and_learning_rate(toy_regression, tmp_path):
-    with pytest.raises(DivergenceError, match=r"epoch 1 with learning rate 1e\+06"):
+    with pytest.raises(DivergenceError, match=r"epoch 1 \(lr=1e\+06\)"):
         train(LinearRegression(toy_regression.n_features), toy_regression, epochs=3,
               learning_rate=1e6, out_dir=tmp_path)
 

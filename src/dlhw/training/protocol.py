@@ -38,9 +38,11 @@ import numpy as np
 from dlhw.errors import CheckpointError, ConfigError, DivergenceError
 from dlhw.training.checkpoint import load_checkpoint, model_meta, read_checkpoint, save_checkpoint
 from dlhw.training.history import HISTORY_FILE, History
+from dlhw.training.run_folder import BEST_FILE as BEST
+from dlhw.training.run_folder import LAST_FILE as LAST
+from dlhw.training.run_folder import RunFolder, divergence_message
 from dlhw.validation import check_choice, check_int, check_positive
 
-BEST, LAST = "best.npz", "last.npz"
 EpochHook = Callable[[Any, int], dict[str, float]]
 EpochCallback = Callable[[int, dict[str, float]], None]
 
@@ -111,26 +113,26 @@ def _fingerprint(model: Any, lr: float, seed: int, n_train: int, monitor: str) -
     return {**model_meta(model), "learning_rate": lr, "seed": seed, "n_train": n_train, "monitor": monitor}
 
 
-def _start(model: Any, out_dir: Path, fp: dict[str, Any], epochs: int, resume: bool) -> History:
-    """Restore the last finished epoch from ``out_dir/last.npz``, or start a fresh history."""
-    last = out_dir / LAST
+def _start(model: Any, folder: RunFolder, epochs: int, resume: bool | str) -> History:
+    """Restore the last finished epoch from the folder's ``last.npz``, or start a fresh history."""
+    fp, last = folder.fingerprint, folder.last_path
     if resume and last.exists():
         state, meta = read_checkpoint(last)
         old = meta.get("fingerprint") or {}
         if old != fp and resume == "auto":
-            return _start(model, out_dir, fp, epochs, False)
+            return _start(model, folder, epochs, False)
         if old != fp:
-            diff = ", ".join(f"{k} {old.get(k)!r} != {fp[k]!r}" for k in fp if old.get(k) != fp[k])
-            raise CheckpointError(f"{out_dir} holds a different run ({diff}); use another output "
-                                  f"folder or resume=False (--no-resume) to overwrite it")
+            raise CheckpointError(f"{folder.path} holds a different run ({folder.difference(old)}); "
+                                  f"use another output folder or resume=False (--no-resume) to "
+                                  f"overwrite it")
         if meta["epoch"] > epochs:
-            raise CheckpointError(f"{out_dir} already has {meta['epoch']} epochs, more than the "
+            raise CheckpointError(f"{folder.path} already has {meta['epoch']} epochs, more than the "
                                   f"{epochs} asked; ask for at least {meta['epoch']} or start over")
         model.load_state_dict(state)
         return History.from_dict(meta["history"])
-    for name in (BEST, LAST):  # a fresh run never mixes with an old one's files
-        for p in (out_dir / name, (out_dir / name).with_suffix(".json")):
-            p.unlink(missing_ok=True)
+    for p in (folder.best_path, folder.last_path):  # a fresh run never mixes with an old one's files
+        p.unlink(missing_ok=True)
+        p.with_suffix(".json").unlink(missing_ok=True)
     return History(monitor=fp["monitor"], mode=_mode(fp["monitor"]),
                    config={k: fp[k] for k in ("model", "config", "learning_rate", "seed")})
 
@@ -138,8 +140,7 @@ def _start(model: Any, out_dir: Path, fp: dict[str, Any], epochs: int, resume: b
 def _check_divergence(model: Any, loss: float, epoch: int, lr: float) -> None:
     if not math.isfinite(loss) or not model.params_finite():
         what = f"loss is {loss}" if not math.isfinite(loss) else "weights contain NaN/inf"
-        raise DivergenceError(f"training diverged at epoch {epoch} with learning rate {lr:g} ({what}); "
-                              f"lower the learning rate")
+        raise DivergenceError(divergence_message(epoch, lr, what))
 
 
 def _evaluate(model: Any, splits: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
@@ -184,8 +185,20 @@ def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
     out_dir.mkdir(parents=True, exist_ok=True)
     X, y = dataset.train
     monitor = monitor or default_monitor(model, dataset.dev is not None)
-    fp = _fingerprint(model, lr, int(seed), len(y), monitor)
-    history = _start(model, out_dir, fp, epochs, resume)
+    folder = RunFolder(out_dir, _fingerprint(model, lr, int(seed), len(y), monitor))
+    with folder.lock():
+        return _train(model, dataset, folder, epochs, resume, track_test, backend, epoch_hook,
+                      on_epoch, progress, title or describe(model, lr, seed))
+
+
+def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: bool | str,
+           track_test: bool, backend: str, epoch_hook: EpochHook | None,
+           on_epoch: EpochCallback | None, progress: bool, title: str) -> TrainResult:
+    """The body of :func:`train`, with the run folder locked."""
+    fp, out_dir = folder.fingerprint, folder.path
+    lr, seed, monitor = fp["learning_rate"], fp["seed"], fp["monitor"]
+    X, y = dataset.train
+    history = _start(model, folder, epochs, resume)
     resumed = history.epochs
     splits = _eval_splits(dataset, track_test)
     if monitor.split("_", 1)[0] not in splits and monitor != f"train_{model.loss_name}":
@@ -195,13 +208,13 @@ def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
     for epoch in _progress(progress, resumed, epochs):
         values = _one_epoch(model, (X, y, prepared), lr, seed, epoch, backend, splits, epoch_hook)
         if history.append(**values):
-            save_checkpoint(out_dir / BEST, model, {"epoch": epoch, "fingerprint": fp})
-        save_checkpoint(out_dir / LAST, model, {"epoch": epoch, "fingerprint": fp,
-                                                 "history": history.to_dict()})
+            save_checkpoint(folder.best_path, model, {"epoch": epoch, "fingerprint": fp})
+        save_checkpoint(folder.last_path, model, {"epoch": epoch, "fingerprint": fp,
+                                                  "history": history.to_dict()})
         history.save(out_dir)
         if on_epoch is not None:
             on_epoch(epoch, values)
-    return _finish(model, dataset, history, out_dir, title or describe(model, lr, seed), resumed)
+    return _finish(model, dataset, history, out_dir, title, resumed)
 
 
 def _one_epoch(model: Any, train: tuple, lr: float, seed: int, epoch: int,

@@ -9,16 +9,15 @@ Reproducible and resumable: the initial weights come from ``seed`` alone (:func:
 the batch order from ``(seed, epoch)`` and dropout masks from a torch RNG seeded with
 :func:`dropout_seed` inside :func:`torch.random.fork_rng` (the process-global RNG is left as it
 was). After every epoch the model and optimiser state are saved with the history, so a run that
-is interrupted restarts from its last finished epoch and ends with identical weights. A run
-folder holds ``config.json``, ``state.json`` (the last finished epoch), ``best.npz``,
-``history.json``, ``last.npz`` (the final weights and optimiser state), ``run.json`` (written
-last: the run finished) and the figures.
+is interrupted restarts from its last finished epoch and ends with identical weights. The files
+are those of a :class:`~dlhw.training.run_folder.RunFolder` (``config.json``, ``state.json``,
+``last-0/1.npz``, ``best.npz``, ``history.json``, ``last.npz``, ``run.json`` last) plus the
+figures; the folder is locked while the run trains.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,10 +31,18 @@ from tqdm.auto import tqdm
 
 from dlhw.data import Dataset
 from dlhw.errors import CheckpointError, DivergenceError
-from dlhw.io import load_json, save_json
+from dlhw.io import load_json
 from dlhw.nets import NetConfig, evaluate, make_optimizer
 from dlhw.training.history import History
 from dlhw.training.plots import plot_history
+from dlhw.training.run_folder import (
+    BEST_FILE,
+    CONFIG_FILE,
+    RUN_FILE,  # noqa: F401 - nets/ensemble.py reads torch_loop.RUN_FILE until it uses RunFolder
+    RunFolder,
+    divergence_message,
+    run_signature,
+)
 from dlhw.training.torch_checkpoint import load_checkpoint, save_checkpoint
 from dlhw.training.torch_epoch import (
     ONE_THREAD_MAX_BATCH,
@@ -52,7 +59,6 @@ from dlhw.training.torch_epoch import (
 __all__ = ["TrainResult", "as_tensors", "dropout_seed", "epoch_batches", "epoch_permutation",
            "init_model", "plot_run", "seeded_torch_rng", "test_best", "train_epoch", "train_torch"]
 
-RUN_FILE, STATE_FILE, BEST_FILE, LAST_FILE = "run.json", "state.json", "best.npz", "last.npz"
 
 EpochCallback = Callable[[int, dict[str, float]], None]
 
@@ -115,37 +121,31 @@ def train_torch(cfg: NetConfig | dict, dataset: Dataset, *, out_dir: str | Path,
         raise CheckpointError(f"{dataset.name} has no validation split or is not a classification "
                               f"data set; train_torch needs train/dev/test classification data")
     out = Path(out_dir)
-    signature = {"config": cfg.to_dict(), "seed": int(seed), "dataset": dataset.name,
-                 "sizes": {k: len(v[1]) for k, v in dataset.splits().items()}}
-    done = _finished(out, signature)
-    if done is not None:
-        return done
-    run = _Run(cfg, seed, device, dataset, progress)
-    history = run.resume(out, signature)
-    save_json(out / "config.json", signature)
-    for epoch in range(history.epochs + 1, cfg.epochs + 1):
-        try:
-            metrics = run.epoch(epoch)
-        except DivergenceError as exc:
-            save_json(out / RUN_FILE, {"signature": signature, "status": "diverged", "message": str(exc)})
-            raise
-        improved = history.append(**metrics)
-        run.save(out, signature, epoch, history, improved)
-        if on_epoch is not None:
-            on_epoch(epoch, metrics)
-    return run.finish(out, signature, history, plots=plots, test=test)
+    signature = run_signature(cfg.to_dict(), seed, dataset)
+    folder = RunFolder(out, signature)
+    with folder.lock():
+        done = _finished(out, signature)
+        if done is not None:
+            return done
+        run = _Run(cfg, seed, device, dataset, progress)
+        history = run.resume(out, signature)
+        folder.write_config()
+        for epoch in range(history.epochs + 1, cfg.epochs + 1):
+            try:
+                metrics = run.epoch(epoch)
+            except DivergenceError as exc:
+                raise folder.record_diverged(exc) from None
+            improved = history.append(**metrics)
+            run.save(out, signature, epoch, history, improved)
+            if on_epoch is not None:
+                on_epoch(epoch, metrics)
+        return run.finish(out, signature, history, plots=plots, test=test)
 
 
 def _finished(out: Path, signature: dict[str, Any]) -> TrainResult | None:
     """The stored result of a finished run with this signature, else None (diverged: raise)."""
-    if not (out / RUN_FILE).exists():
-        return None
-    record = load_json(out / RUN_FILE)
-    if record.get("signature") != signature:
-        return None
-    if record.get("status") == "diverged":
-        raise DivergenceError(record["message"])
-    return TrainResult.from_dict(record["result"])
+    done = RunFolder(out, signature).finished()
+    return None if done is None else TrainResult.from_dict(done)
 
 
 class _Run:
@@ -163,8 +163,8 @@ class _Run:
 
     def resume(self, out: Path, signature: dict[str, Any]) -> History:
         """Load the last finished epoch's model, optimiser and history, if there is one."""
-        state = load_json(out / STATE_FILE) if (out / STATE_FILE).exists() else None
-        if state is None or state.get("signature") != signature:
+        state = RunFolder(out, signature).state()
+        if state is None:
             return History(monitor="dev_accuracy", mode="max", config=self.cfg.to_dict())
         load_checkpoint(out / state["checkpoint"], self.model, self.optimizer)
         return History.from_dict(state["history"])
@@ -183,9 +183,8 @@ class _Run:
                                      self.cfg.batch_size, progress=bar.update)
         trained = time.perf_counter()
         if not math.isfinite(train_loss):
-            raise DivergenceError(f"training diverged at epoch {epoch} (lr={self.cfg.lr:g}, "
-                                  f"optimizer {self.cfg.optimizer}): mean loss {train_loss}; "
-                                  f"lower the learning rate")
+            raise DivergenceError(divergence_message(epoch, self.cfg.lr, f"mean loss {train_loss}",
+                                                     optimizer=self.cfg.optimizer))
         _, train_acc = evaluate(self.model, X, y, self.criterion)
         dev_loss, dev_acc = evaluate(self.model, *self.data["dev"], self.criterion)
         return {"train_loss": train_loss, "train_accuracy": train_acc, "dev_loss": dev_loss,
@@ -195,12 +194,12 @@ class _Run:
     def save(self, out: Path, signature: dict[str, Any], epoch: int, history: History,
              improved: bool) -> None:
         """Best checkpoint (if improved), then the last one, then the pointer to it (atomic)."""
+        folder = RunFolder(out, signature)
         if improved:
-            save_checkpoint(out / BEST_FILE, self.model, meta={"epoch": epoch})
-        name = f"last-{epoch % 2}.npz"  # never overwrites the checkpoint state.json points to
-        save_checkpoint(out / name, self.model, self.optimizer, meta={"epoch": epoch})
-        save_json(out / STATE_FILE, {"signature": signature, "epoch": epoch, "checkpoint": name,
-                                     "history": history.to_dict()})
+            save_checkpoint(folder.best_path, self.model, meta={"epoch": epoch})
+        slot = folder.last_slot(epoch)  # never overwrites the checkpoint state.json points to
+        save_checkpoint(slot, self.model, self.optimizer, meta={"epoch": epoch})
+        folder.save_state(epoch, slot.name, history)
 
     def finish(self, out: Path, signature: dict[str, Any], history: History, *,
                plots: bool, test: bool) -> TrainResult:
@@ -217,14 +216,9 @@ class _Run:
                              seconds_per_epoch=float(np.mean(history.metrics["epoch_seconds"])),
                              out_dir=str(out), device=str(self.device),
                              figures=plot_run(history, out, title=self.cfg.slug()) if plots else {})
-        save_json(out / RUN_FILE, {"signature": signature, "status": "finished",
-                                   "result": result.to_dict()})
-        final = f"last-{history.epochs % 2}"  # the final weights (and optimiser state) stay
-        for ext in (".npz", ".json"):
-            if (out / f"{final}{ext}").exists():
-                os.replace(out / f"{final}{ext}", out / f"{LAST_FILE.removesuffix('.npz')}{ext}")
-        for stale in [*out.glob("last-*"), out / STATE_FILE]:  # resume state, no longer needed
-            stale.unlink(missing_ok=True)
+        folder = RunFolder(out, signature)
+        folder.record_finished(result.to_dict())
+        folder.promote_last(history.epochs)  # final weights (and optimiser state) stay as last.npz
         return result
 
 
@@ -239,7 +233,7 @@ def _load_best(out: Path, cfg: NetConfig, shape: tuple[int, int], seed: int,
 def test_best(out_dir: str | Path, dataset: Dataset, device: str = "cpu") -> dict[str, float]:
     """``test_accuracy``/``test_loss`` of the best checkpoint of the finished run in ``out_dir``."""
     out = Path(out_dir)
-    signature = load_json(out / "config.json")
+    signature = load_json(out / CONFIG_FILE)
     cfg = NetConfig.from_dict(signature["config"])
     model = _load_best(out, cfg, (int(dataset.n_classes), dataset.n_features), signature["seed"], device)
     X, y = as_tensors(dataset, device)["test"]
