@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from dlhw.errors import CheckpointError, DivergenceError, RunLockedError
+from dlhw.errors import CheckpointError, DivergenceError
 from dlhw.training.history import History
 from dlhw.training.run_folder import RunFolder, divergence_message
 
@@ -54,9 +54,9 @@ def test_lock_is_exclusive_across_processes_and_reentrant_within_one(tmp_path):
             print(exc)
     """)
     with f.lock(), f.lock():  # re-entrant
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
         assert f"{tmp_path} is already running (pid " in out.stdout, out.stderr
         assert (tmp_path / ".lock").exists()
     assert not (tmp_path / ".lock").exists()  # the last release removes it
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "got it"

@@ -36,7 +36,12 @@ from typing import Any
 import numpy as np
 
 from dlhw.errors import CheckpointError, ConfigError, DivergenceError
-from dlhw.training.checkpoint import load_checkpoint, model_meta, read_checkpoint, save_checkpoint
+from dlhw.training.checkpoint import (
+    load_checkpoint,
+    model_meta,
+    read_checkpoint,
+    save_checkpoint,
+)
 from dlhw.training.history import HISTORY_FILE, History
 from dlhw.training.run_folder import BEST_FILE as BEST
 from dlhw.training.run_folder import LAST_FILE as LAST
@@ -183,7 +188,7 @@ def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
                         "learning_rate")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    X, y = dataset.train
+    y = dataset.train[1]
     monitor = monitor or default_monitor(model, dataset.dev is not None)
     folder = RunFolder(out_dir, _fingerprint(model, lr, int(seed), len(y), monitor))
     with folder.lock():

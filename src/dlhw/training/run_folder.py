@@ -55,7 +55,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from dlhw.errors import CheckpointError, DivergenceError, RunLockedError
 from dlhw.io import load_json, save_json
@@ -95,7 +95,7 @@ class FolderLock:
     ``.lock``. Where ``fcntl`` does not exist (Windows) the lock is a no-op.
     """
 
-    _held: dict[str, list[int]] = {}  # realpath -> [fd, depth, pid]: re-entrancy within a process
+    _held: ClassVar[dict[str, list[int]]] = {}  # realpath -> [fd, depth, pid]: re-entrancy within a process
 
     def __init__(self, folder: str | os.PathLike, name: str = LOCK_FILE, what: str | None = None):
         self.path = Path(folder) / name
@@ -150,7 +150,7 @@ class FolderLock:
             self.path.unlink(missing_ok=True)  # while locked: no one else can hold this inode
             os.close(held[0])  # closing the descriptor releases the flock
 
-    def __enter__(self) -> FolderLock:
+    def __enter__(self) -> Self:
         self.acquire()
         return self
 
