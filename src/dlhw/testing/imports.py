@@ -79,9 +79,11 @@ class _Visitor(ast.NodeVisitor):
 
     def _private_module(self, target: str) -> bool:
         """A private module imported from outside the package that holds it."""
-        if not any(_is_private(p) for p in target.split(".")):
+        parts = target.split(".")
+        first = next((i for i, p in enumerate(parts) if _is_private(p)), None)
+        if first is None:
             return False
-        owner = ".".join(target.split(".")[: next(i for i, p in enumerate(target.split(".")) if _is_private(p))])
+        owner = ".".join(parts[:first])
         me = _package(self.mod.name, self.mod.path.name == "__init__.py")
         return not (me == owner or me.startswith(owner + "."))
 
@@ -110,9 +112,7 @@ class _Visitor(ast.NodeVisitor):
                     self._flag(f"from {src} import {a.name}", node)
             else:
                 self._edge(src, node)
-                if _is_private(a.name):
-                    self._flag(f"from {src} import {a.name}", node)
-                elif self._private_module(src):
+                if _is_private(a.name) or self._private_module(src):
                     self._flag(f"from {src} import {a.name}", node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
