@@ -31,3 +31,31 @@ def test_fetch_unknown_option_fails():
 def test_version():
     proc = subprocess.run([sys.executable, "-m", "dlhw", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("dlhw ")
+
+
+def _interrupt(*_args, **_kw):
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_is_one_line_and_status_130_in_every_entry_point(monkeypatch, capsys):
+    """All three command lines share one guard (the homework one used to let Ctrl-C through)."""
+    from dlhw import cli, cli_homework, cli_torch
+
+    monkeypatch.setattr(cli, "cmd_list", _interrupt)
+    monkeypatch.setattr(cli_homework, "_execute", _interrupt)
+    monkeypatch.setattr(cli_torch, "_train", _interrupt)
+    runs = {"dlhw": lambda: main(["list"]), "hw1-q3.py": lambda: cli_homework.main_q3(["perceptron"]),
+            "hw1-ffn.py": lambda: cli_torch.main_ffn([])}
+    for prog, run in runs.items():
+        assert run() == 130
+        err = capsys.readouterr().err.strip()
+        assert err == f"{prog}: interrupted; finished work is kept, rerun the same command to resume"
+
+
+def test_run_options_are_typed_and_give_the_context(tmp_path):
+    from dlhw.cli import build_parser, run_options
+
+    args = build_parser().parse_args(["reproduce", "--seed", "3", "--runs-dir", str(tmp_path), "--quick"])
+    ctx = run_options(args).context("hw2122.q3.1a", {"lr": 0.1})
+    assert ctx.out_dir == tmp_path / "hw2122.q3.1a" and ctx.runs_root == tmp_path
+    assert (ctx.seed, ctx.quick, ctx.options, ctx.epochs) == (3, True, {"lr": 0.1}, None)

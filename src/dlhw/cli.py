@@ -10,10 +10,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from dlhw import __version__
 from dlhw.errors import DlhwError
+
+if TYPE_CHECKING:  # imported on use: `dlhw --help` stays quick
+    from dlhw.experiments.base import RunOptions
 
 DATASETS_2526 = ("emnist-letters", "fashion-mnist")
 
@@ -32,15 +37,31 @@ def add_common_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
-def _context(args: argparse.Namespace, exp_id: str, options: dict):
-    from dlhw.experiments.base import RunContext
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """The parsed common options (:func:`add_common_run_options`) as typed :class:`RunOptions`."""
+    from dlhw.experiments.base import RunOptions
 
-    runs_root = Path(args.runs_dir)
-    out = Path(args.out) if getattr(args, "out", None) else runs_root / exp_id
-    return RunContext(out_dir=out, seed=args.seed, data_dir=args.data_dir, quick=args.quick,
-                      dataset=args.dataset, epochs=getattr(args, "epochs", None), jobs=args.jobs,
-                      device=args.device, progress=not args.no_progress, runs_root=runs_root,
-                      options=options)
+    out = getattr(args, "out", None)
+    return RunOptions(seed=args.seed, data_dir=args.data_dir, runs_dir=Path(args.runs_dir), quick=args.quick,
+                      dataset=args.dataset, jobs=args.jobs, device=args.device, progress=not args.no_progress,
+                      epochs=getattr(args, "epochs", None), out=Path(out) if out else None)
+
+
+def guarded(prog: str, fn: Callable[..., int], *args: Any) -> int:
+    """``fn(*args)`` as a process exit status: the one error guard of every dlhw command line.
+
+    A :class:`DlhwError` is printed as one line (``prog: error: ...``, status 2); Ctrl-C keeps what
+    was finished (results are written atomically) and says how to resume (status 130).
+    """
+    try:
+        return fn(*args)
+    except DlhwError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; finished work is kept, rerun the same command to resume",
+              file=sys.stderr)
+        return 130
 
 
 def cmd_run(argv: list[str]) -> int:
@@ -62,12 +83,11 @@ def cmd_run(argv: list[str]) -> int:
         exp.add_arguments(group)
         exp.add_arguments(own)
     args = p.parse_args(argv[1:])
-    own_names = {a.dest for a in own._actions}
-    options = {k: v for k, v in vars(args).items() if k in own_names}
-    result = execute(exp, _context(args, exp.id, options))
+    own_names = set(vars(own.parse_known_args([])[0]))  # the experiment's own option names
+    ctx = run_options(args).context(exp.id, {k: v for k, v in vars(args).items() if k in own_names})
+    result = execute(exp, ctx)
     key = result.metrics.get(result.key_metric)
-    print(f"{exp.id}: {result.key_metric} = {key} ({result.wall_time_s:.1f} s) -> "
-          f"{_context(args, exp.id, options).out_dir}")
+    print(f"{exp.id}: {result.key_metric} = {key} ({result.wall_time_s:.1f} s) -> {ctx.out_dir}")
     return 0
 
 
@@ -95,7 +115,7 @@ def cmd_data(args: argparse.Namespace) -> int:
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from dlhw.reproduce import reproduce
 
-    return reproduce(args)
+    return reproduce(run_options(args), homework=args.homework, reports_dir=Path(args.reports_dir))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -137,18 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        if argv and argv[0] == "run":
-            return cmd_run(argv[1:])
-        args = build_parser().parse_args(argv)
-        return args.func(args)
-    except DlhwError as exc:
-        print(f"dlhw: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("dlhw: interrupted; finished work is kept, rerun the same command to resume",
-              file=sys.stderr)
-        return 130
+    if argv and argv[0] == "run":
+        return guarded("dlhw", cmd_run, argv[1:])
+    args = build_parser().parse_args(argv)
+    return guarded("dlhw", args.func, args)
 
 
 if __name__ == "__main__":  # pragma: no cover

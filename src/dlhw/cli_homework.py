@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dlhw.errors import ConfigError, DlhwError
+from dlhw.cli import guarded
+from dlhw.errors import ConfigError
 from dlhw.io import atomic_write_bytes, save_json
 
 Q2_IDS = {"linear_regression": "hw2122.q2.2a", "nn": "hw2122.q2.2b"}
@@ -44,14 +44,6 @@ def _execute(exp_id: str, args: argparse.Namespace, options: dict[str, Any],
                      dataset=dataset, quick=args.quick, progress=False,
                      options={**options, "on_epoch": printer})
     return execute(get_experiment(exp_id), ctx), out
-
-
-def _guard(prog: str, fn: Callable[[], int]) -> int:
-    try:
-        return fn()
-    except DlhwError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
 
 
 def _common_2122(p: argparse.ArgumentParser, epochs: int, hidden: int) -> None:
@@ -86,7 +78,7 @@ def main_q2(argv: list[str] | None = None) -> int:
         print(f"Plots and checkpoints in {out}")
         return 0
 
-    return _guard("hw1-q2.py", run)
+    return guarded("hw1-q2.py", run)
 
 
 def main_q3(argv: list[str] | None = None) -> int:
@@ -116,7 +108,7 @@ def main_q3(argv: list[str] | None = None) -> int:
         print(f"Plots and checkpoints in {out}")
         return 0
 
-    return _guard("hw1-q3.py", run)
+    return guarded("hw1-q3.py", run)
 
 
 def _last_test(out: Path) -> float:
@@ -189,4 +181,4 @@ def main_2526(kind: str, argv: list[str] | None = None) -> int:
                                 "test": m["test_accuracy"], "time": secs})
         return 0
 
-    return _guard(prog, run)
+    return guarded(prog, run)

@@ -9,13 +9,12 @@ the plots (``loss``, ``accuracy``; PNG and PDF) in its output folder.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
+from dlhw.cli import guarded
 from dlhw.cli_homework import data_dir_of
-from dlhw.errors import DlhwError
 from dlhw.nets import NetConfig
 
 
@@ -71,17 +70,6 @@ def _train(prog: str, cfg: NetConfig, dataset: str, args: argparse.Namespace) ->
     return 0
 
 
-def _guarded(prog: str, fn, *args) -> int:
-    try:
-        return fn(prog, *args)
-    except DlhwError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted; rerun the same command to resume", file=sys.stderr)
-        return 130
-
-
 def main_ffn(argv: list[str] | None = None) -> int:
     """``hw1-ffn.py``: the 2025-26 feed-forward network (default EMNIST Letters)."""
     p = argparse.ArgumentParser(prog="hw1-ffn.py", description="2025-26 Q2: PyTorch FFN")
@@ -90,7 +78,7 @@ def main_ffn(argv: list[str] | None = None) -> int:
     p.add_argument("-dataset", choices=["emnist-letters", "fashion-mnist"], default="emnist-letters")
     a = p.parse_args(argv)
     cfg = {"model": "mlp", "hidden_size": a.hidden_size}
-    return _guarded("hw1-ffn.py", lambda prog: _train(prog, _config(a, cfg), a.dataset, a))
+    return guarded("hw1-ffn.py", lambda: _train("hw1-ffn.py", _config(a, cfg), a.dataset, a))
 
 
 def main_q4(argv: list[str] | None = None) -> int:
@@ -101,14 +89,13 @@ def main_q4(argv: list[str] | None = None) -> int:
     p.add_argument("-hidden_sizes", type=int, default=200, help="hidden units per layer")
     a = p.parse_args(argv)
     cfg = {"model": a.model, "hidden_size": a.hidden_sizes}
-    return _guarded("hw1-q4.py", lambda prog: _train(prog, _config(a, cfg), "fashion-mnist", a))
+    return guarded("hw1-q4.py", lambda: _train("hw1-q4.py", _config(a, cfg), "fashion-mnist", a))
 
 
 def _config(a: argparse.Namespace, extra: dict) -> NetConfig:
     """The :class:`NetConfig` of the parsed flags (logistic regression ignores the MLP flags)."""
+    mlp = {"dropout": a.dropout, "layers": a.layers, "activation": a.activation}
     if extra["model"] == "logistic_regression":
-        extra = {**extra, "hidden_size": 1}
-        a.dropout, a.layers, a.activation = 0.0, 1, "relu"
-    return NetConfig(lr=a.learning_rate, l2=a.l2_decay, layers=a.layers, dropout=a.dropout,
-                     activation=a.activation, optimizer=a.optimizer, batch_size=a.batch_size,
+        extra, mlp = {**extra, "hidden_size": 1}, {"dropout": 0.0, "layers": 1, "activation": "relu"}
+    return NetConfig(lr=a.learning_rate, l2=a.l2_decay, **mlp, optimizer=a.optimizer, batch_size=a.batch_size,
                      epochs=a.epochs, **extra)

@@ -9,14 +9,13 @@ anything failed.
 
 from __future__ import annotations
 
-import argparse
 import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 from dlhw.errors import ConfigError, DlhwError
-from dlhw.experiments.base import Experiment
+from dlhw.experiments.base import Experiment, RunOptions
 from dlhw.results import ExperimentResult
 
 ERROR_LOG = "error.log"
@@ -68,37 +67,37 @@ def ordered(chosen: list[Experiment], registry: dict[str, Experiment]) -> list[E
     return list(out.values())
 
 
-def plan(args: argparse.Namespace) -> tuple[list[Experiment], dict[str, str]]:
+def plan(opts: RunOptions, homework: str) -> tuple[list[Experiment], dict[str, str]]:
     """``(experiments in run order, {id: reason} for those that cannot run for lack of data)``."""
     from dlhw.data import find
     from dlhw.experiments import all_experiments
 
     registry = {e.id: e for e in all_experiments()}
-    chosen = [e for e in registry.values() if args.homework in ("all", e.homework)]
+    chosen = [e for e in registry.values() if homework in ("all", e.homework)]
     exps = ordered(chosen, registry)
     missing = {}
     for exp in exps:
-        absent = [d for d in datasets_of(exp, args.dataset) if find(d, args.data_dir) is None]
+        absent = [d for d in datasets_of(exp, opts.dataset) if find(d, opts.data_dir) is None]
         if absent:
             missing[exp.id] = f"missing data: {', '.join(absent)}"
     return exps, missing
 
 
-def _report_missing_data(exps: list[Experiment], args: argparse.Namespace) -> None:
+def _report_missing_data(exps: list[Experiment], opts: RunOptions) -> None:
     """One block per absent data set, with the command that fetches it."""
     from dlhw.data import fetch_hint, find
 
-    needed = dict.fromkeys(d for e in exps for d in datasets_of(e, args.dataset))
+    needed = dict.fromkeys(d for e in exps for d in datasets_of(e, opts.dataset))
     for name in needed:
-        if find(name, args.data_dir) is None:
-            users = [e.id for e in exps if name in datasets_of(e, args.dataset)]
+        if find(name, opts.data_dir) is None:
+            users = [e.id for e in exps if name in datasets_of(e, opts.dataset)]
             print(f"missing data set {name} (needed by {len(users)} experiments): {fetch_hint(name)}")
             if name == "emnist-letters":
                 print("  or run the 2025-26 experiments on Fashion-MNIST: "
                       "dlhw reproduce --dataset fashion-mnist")
 
 
-def is_current(out_dir: Path, args: argparse.Namespace, exp: Experiment) -> ExperimentResult | None:
+def is_current(out_dir: Path, opts: RunOptions, exp: Experiment) -> ExperimentResult | None:
     """The finished result in ``out_dir`` if it was made with the same quick flag, seed and data
     set (so it can be kept), else None."""
     from dlhw.results import load_result
@@ -107,19 +106,18 @@ def is_current(out_dir: Path, args: argparse.Namespace, exp: Experiment) -> Expe
         res = load_result(out_dir)
     except (DlhwError, ValueError, TypeError, KeyError):
         return None
-    if res is None or res.quick != args.quick or res.seed != args.seed:
+    if res is None or res.quick != opts.quick or res.seed != opts.seed:
         return None
-    wanted = datasets_of(exp, args.dataset)
+    wanted = datasets_of(exp, opts.dataset)
     return res if not wanted or res.dataset in wanted else None
 
 
-def run_one(exp: Experiment, args: argparse.Namespace, rerun: bool) -> Outcome:
+def run_one(exp: Experiment, opts: RunOptions, rerun: bool) -> Outcome:
     """Keep or run one experiment; never raises for the experiment's own failure."""
-    from dlhw.cli import _context
     from dlhw.experiments.execute import execute
 
-    ctx = _context(args, exp.id, {})
-    kept = None if rerun else is_current(ctx.out_dir, args, exp)
+    ctx = opts.context(exp.id)
+    kept = None if rerun else is_current(ctx.out_dir, opts, exp)
     if kept is not None:
         return Outcome(exp.id, "kept", kept, seconds=kept.wall_time_s, out_dir=str(ctx.out_dir))
     t0 = time.perf_counter()
@@ -146,7 +144,7 @@ def key_number(res: ExperimentResult | None) -> str:
     return f"{res.key_metric} = {fmt_value(res.metrics.get(res.key_metric))}"
 
 
-def run_all(exps: list[Experiment], missing: dict[str, str], args: argparse.Namespace) -> list[Outcome]:
+def run_all(exps: list[Experiment], missing: dict[str, str], opts: RunOptions) -> list[Outcome]:
     """Run ``exps`` in order, printing a progress line for each."""
     outcomes: dict[str, Outcome] = {}
     for i, exp in enumerate(exps, 1):
@@ -159,7 +157,7 @@ def run_all(exps: list[Experiment], missing: dict[str, str], args: argparse.Name
             continue
         print(f"{tag}: {exp.title} ...", flush=True)
         rerun = any(outcomes[d].status == "ran" for d in exp.depends)
-        out = outcomes[exp.id] = run_one(exp, args, rerun)
+        out = outcomes[exp.id] = run_one(exp, opts, rerun)
         text = out.detail if out.status == "failed" else f"{key_number(out.result)} ({out.seconds:.1f} s)"
         print(f"{tag}: {out.status.upper() if out.status == 'failed' else out.status} {text}",
               flush=True)
@@ -177,17 +175,19 @@ def _check_device(device: str) -> None:
         raise ConfigError("--device cuda was given but torch sees no GPU; use --device cpu")
 
 
-def reproduce(args: argparse.Namespace) -> int:
-    """Run, resume, report, summarise. Returns the process exit status (1 if anything failed)."""
-    _check_device(args.device)
+def reproduce(opts: RunOptions, homework: str = "all", reports_dir: Path = Path("reports")) -> int:
+    """Run, resume, report, summarise. Returns the process exit status (1 if anything failed).
+
+    ``homework`` is ``"hw2122"``, ``"hw2526"`` or ``"all"``; the reports go to ``reports_dir``."""
+    _check_device(opts.device)
     start = time.perf_counter()
-    exps, missing = plan(args)
-    print(f"dlhw reproduce: {len(exps)} experiments ({args.homework}), "
-          f"{'quick mode' if args.quick else 'full runs'}, seed {args.seed}"
-          + (f", 2025-26 on {args.dataset}" if args.dataset else ""), flush=True)
-    _report_missing_data(exps, args)
-    outcomes = run_all(exps, missing, args)
-    report_ok = _build_reports(args)
+    exps, missing = plan(opts, homework)
+    print(f"dlhw reproduce: {len(exps)} experiments ({homework}), "
+          f"{'quick mode' if opts.quick else 'full runs'}, seed {opts.seed}"
+          + (f", 2025-26 on {opts.dataset}" if opts.dataset else ""), flush=True)
+    _report_missing_data(exps, opts)
+    outcomes = run_all(exps, missing, opts)
+    report_ok = _build_reports(homework, Path(opts.runs_dir), Path(reports_dir))
     print_summary(outcomes)
     failed = [o.exp_id for o in outcomes if o.status == "failed"]
     print(f"done in {time.perf_counter() - start:.1f} s; {len(failed)} failed"
@@ -195,13 +195,12 @@ def reproduce(args: argparse.Namespace) -> int:
     return 1 if failed or not report_ok else 0
 
 
-def _build_reports(args: argparse.Namespace) -> bool:
+def _build_reports(homework: str, runs_root: Path, reports_dir: Path) -> bool:
     """Build the reports; False (after saying why) if that failed."""
     from dlhw.report import build_reports
 
     try:
-        paths = build_reports(args.homework, runs_root=Path(args.runs_dir),
-                              out_root=Path(args.reports_dir))
+        paths = build_reports(homework, runs_root=runs_root, out_root=reports_dir)
     except Exception as exc:  # the runs are kept; the report can be rebuilt with dlhw report
         print(f"reports FAILED: {type(exc).__name__}: {exc} (rebuild with: dlhw report)")
         return False

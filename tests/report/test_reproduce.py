@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import pytest
-
 from report_helpers import mission_ids, pdf_pages
+
 from dlhw.cli import main
 from dlhw.experiments import all_experiments
 from dlhw.report.markup import fmt_value
@@ -57,11 +56,10 @@ def _assert_numbers_shown(res: ExperimentResult, text: str) -> None:
             assert fmt_value(value) in flat, f"{res.experiment}: {name} = {fmt_value(value)} missing"
 
 
-def _args(tmp_path, **kw) -> argparse.Namespace:
-    base = dict(homework="all", quick=True, seed=0, dataset=None, data_dir=None, jobs=1,
-                device="cpu", no_progress=True, runs_dir=str(tmp_path / "runs"),
-                reports_dir=str(tmp_path / "reports"))
-    return argparse.Namespace(**{**base, **kw})
+def _args(tmp_path, **kw):
+    from dlhw.experiments.base import RunOptions
+
+    return RunOptions(**{**dict(quick=True, progress=False, runs_dir=tmp_path / "runs"), **kw})
 
 
 def test_ordered_runs_dependencies_first_and_rejects_cycles():
@@ -97,9 +95,10 @@ def test_a_failure_is_reported_and_the_others_still_run(tmp_path, monkeypatch, c
     exps = [Experiment("hw2526.zz1", "boom", "hw2526", boom),
             Experiment("hw2526.zz2", "ok", "hw2526", ok),
             Experiment("hw2526.zz3", "needs zz1", "hw2526", ok, depends=("hw2526.zz1",))]
-    monkeypatch.setattr(rp, "plan", lambda args: (exps, {}))
+    monkeypatch.setattr(rp, "plan", lambda opts, homework: (exps, {}))
     args = _args(tmp_path)
-    assert rp.reproduce(args) == 1
+    reports = tmp_path / "reports"
+    assert rp.reproduce(args, reports_dir=reports) == 1
     out = capsys.readouterr().out
     assert "hw2526.zz1: FAILED RuntimeError: kaput" in out
     assert "hw2526.zz2: ran x = 0.5000" in out
@@ -107,9 +106,9 @@ def test_a_failure_is_reported_and_the_others_still_run(tmp_path, monkeypatch, c
     assert "kaput" in (tmp_path / "runs" / "hw2526.zz1" / "error.log").read_text()
     # Resume: the finished one is kept, unless the seed changes.
     exps[0] = Experiment("hw2526.zz1", "fixed", "hw2526", ok)
-    assert rp.reproduce(args) == 0
+    assert rp.reproduce(args, reports_dir=reports) == 0
     out = capsys.readouterr().out
     assert "hw2526.zz2: kept" in out and "hw2526.zz3: ran" in out
     assert not (tmp_path / "runs" / "hw2526.zz1" / "error.log").exists()
-    rp.reproduce(_args(tmp_path, seed=1))
+    rp.reproduce(_args(tmp_path, seed=1), reports_dir=reports)
     assert "hw2526.zz2: ran" in capsys.readouterr().out

@@ -45,6 +45,35 @@ class Experiment:
     depends: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """The options every experiment run understands (``dlhw run``, ``dlhw reproduce``), typed.
+
+    The command line converts its parsed arguments into this once; ``reproduce`` and ``execute``
+    never see argparse. ``out`` overrides the output folder of a single run (default
+    ``runs_dir / <experiment id>``).
+    """
+
+    seed: int = 0
+    data_dir: str | None = None
+    runs_dir: Path = Path("runs")
+    quick: bool = False
+    dataset: str | None = None
+    jobs: int = 1
+    device: str = "cpu"
+    progress: bool = True
+    epochs: int | None = None
+    out: Path | None = None
+
+    def context(self, exp_id: str, options: dict[str, Any] | None = None) -> RunContext:
+        """The :class:`RunContext` of experiment ``exp_id`` under these options."""
+        runs_root = Path(self.runs_dir)
+        return RunContext(out_dir=Path(self.out) if self.out else runs_root / exp_id, seed=self.seed,
+                          data_dir=self.data_dir, quick=self.quick, dataset=self.dataset,
+                          epochs=self.epochs, jobs=self.jobs, device=self.device, progress=self.progress,
+                          runs_root=runs_root, options=dict(options or {}))
+
+
 @dataclass
 class RunContext:
     """Everything an experiment needs from its caller: folders, seed, data, sizes, options."""
