@@ -122,7 +122,9 @@ def test_finished_run_is_reused_and_other_seed_is_not(tmp_path):
     again = train_torch(CFG, ds, out_dir=tmp_path, seed=0, progress=False, plots=False,
                         on_epoch=lambda e, m: calls.append(e))
     assert calls == [] and again.history.metrics == first.history.metrics
-    train_torch(CFG, ds, out_dir=tmp_path, seed=9, progress=False, plots=False,
+    with pytest.raises(CheckpointError, match="nothing was deleted"):  # never replaced implicitly
+        train_torch(CFG, ds, out_dir=tmp_path, seed=9, progress=False, plots=False)
+    train_torch(CFG, ds, out_dir=tmp_path, seed=9, progress=False, plots=False, overwrite=True,
                 on_epoch=lambda e, m: calls.append(e))
     assert calls == [1, 2, 3]
 

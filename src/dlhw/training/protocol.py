@@ -16,11 +16,14 @@
 2021-22 text, and choosing by test error would peek at the test set, so it monitors
 ``train_rmse`` (min): the kept checkpoint is the epoch with the lowest training RMSE.
 
-**Resume.** With ``resume=True`` (default) an ``out_dir`` holding ``last.npz`` of the same run
-(same model config, learning rate, seed and training size) continues after its last finished
-epoch; the results equal an uninterrupted run bit for bit. A different run there raises
-:class:`~dlhw.errors.CheckpointError`; ``resume="auto"`` starts over in that case instead (what
-the experiments use), and ``resume=False`` always starts over.
+**Resume.** With ``resume=True`` (default; ``"auto"`` is the same) an ``out_dir`` holding
+``last.npz`` of the same run (same model config, learning rate, seed and training size)
+continues after its last finished epoch; the results equal an uninterrupted run bit for bit. A
+different run there is never deleted implicitly: it raises :class:`~dlhw.errors.CheckpointError`
+(one line: another folder keeps both, ``--overwrite`` replaces). ``resume=False`` always starts
+over (an explicit overwrite). The folder is a :class:`~dlhw.training.run_folder.RunFolder`:
+locked while the run trains, and the best checkpoint is used only if its stored fingerprint is
+this run's.
 """
 
 from __future__ import annotations
@@ -124,12 +127,8 @@ def _start(model: Any, folder: RunFolder, epochs: int, resume: bool | str) -> Hi
     if resume and last.exists():
         state, meta = read_checkpoint(last)
         old = meta.get("fingerprint") or {}
-        if old != fp and resume == "auto":
-            return _start(model, folder, epochs, False)
-        if old != fp:
-            raise CheckpointError(f"{folder.path} holds a different run ({folder.difference(old)}); "
-                                  f"use another output folder or resume=False (--no-resume) to "
-                                  f"overwrite it")
+        if old != fp:  # finished work is never deleted implicitly
+            raise folder.different_run_error(old)
         if meta["epoch"] > epochs:
             raise CheckpointError(f"{folder.path} already has {meta['epoch']} epochs, more than the "
                                   f"{epochs} asked; ask for at least {meta['epoch']} or start over")
@@ -219,7 +218,7 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
         history.save(out_dir)
         if on_epoch is not None:
             on_epoch(epoch, values)
-    return _finish(model, dataset, history, out_dir, title, resumed)
+    return _finish(model, dataset, history, folder, title, resumed)
 
 
 def _one_epoch(model: Any, train: tuple, lr: float, seed: int, epoch: int,
@@ -239,12 +238,13 @@ def _one_epoch(model: Any, train: tuple, lr: float, seed: int, epoch: int,
     return values
 
 
-def _finish(model: Any, dataset: Any, history: History, out_dir: Path, title: str,
+def _finish(model: Any, dataset: Any, history: History, folder: RunFolder, title: str,
             resumed: int) -> TrainResult:
-    """Reload the best checkpoint, score it on test, plot the curves."""
+    """Reload the best checkpoint (if it is this run's), score it on test, plot the curves."""
     if history.best_epoch is None:
         raise DivergenceError(f"no epoch produced a finite {history.monitor}; lower the learning rate")
-    load_checkpoint(out_dir / BEST, model)
+    out_dir = folder.path
+    folder.check_checkpoint(folder.best_path, load_checkpoint(folder.best_path, model))
     test = _evaluate(model, {"test": dataset.test})
     history.config["best_checkpoint_test"] = test
     history.save(out_dir)

@@ -106,7 +106,8 @@ class TrainResult:
 
 def train_torch(cfg: NetConfig | dict, dataset: Dataset, *, out_dir: str | Path, seed: int = 0,
                 device: str = "cpu", progress: bool = True, plots: bool = True,
-                test: bool = True, on_epoch: EpochCallback | None = None) -> TrainResult:
+                test: bool = True, on_epoch: EpochCallback | None = None,
+                overwrite: bool = False) -> TrainResult:
     """Train configuration ``cfg`` on ``dataset`` with the protocol of the module docstring.
 
     Resumes from ``out_dir`` when it holds an unfinished run of the same configuration, seed
@@ -115,6 +116,8 @@ def train_torch(cfg: NetConfig | dict, dataset: Dataset, *, out_dir: str | Path,
     not touched (``test_accuracy`` is NaN; a grid tests its best run with :func:`test_best`).
     A NaN/inf loss raises
     :class:`DivergenceError` (recorded, so a rerun fails at once instead of retraining).
+    A folder holding another run is refused (:class:`CheckpointError`, nothing deleted) unless
+    ``overwrite=True`` replaces it. The folder is locked while the run trains.
     """
     cfg = NetConfig.from_dict(cfg)
     if dataset.dev is None or dataset.n_classes is None:
@@ -127,6 +130,11 @@ def train_torch(cfg: NetConfig | dict, dataset: Dataset, *, out_dir: str | Path,
         done = _finished(out, signature)
         if done is not None:
             return done
+        other = folder.foreign()
+        if other is not None and not overwrite:  # finished work is never deleted implicitly
+            raise folder.different_run_error(other)
+        if other is not None:
+            folder.clear()
         run = _Run(cfg, seed, device, dataset, progress)
         history = run.resume(out, signature)
         folder.write_config()
@@ -196,7 +204,7 @@ class _Run:
         """Best checkpoint (if improved), then the last one, then the pointer to it (atomic)."""
         folder = RunFolder(out, signature)
         if improved:
-            save_checkpoint(folder.best_path, self.model, meta={"epoch": epoch})
+            save_checkpoint(folder.best_path, self.model, meta={"epoch": epoch, "fingerprint": signature})
         slot = folder.last_slot(epoch)  # never overwrites the checkpoint state.json points to
         save_checkpoint(slot, self.model, self.optimizer, meta={"epoch": epoch})
         folder.save_state(epoch, slot.name, history)
@@ -204,7 +212,7 @@ class _Run:
     def finish(self, out: Path, signature: dict[str, Any], history: History, *,
                plots: bool, test: bool) -> TrainResult:
         """Reload the best checkpoint, test it once, plot, and write ``run.json`` last."""
-        best = _load_best(out, self.cfg, self.shape, self.seed, self.device)
+        best = _load_best(out, self.cfg, self.shape, self.seed, self.device, signature)
         if best.epoch != history.best_epoch:
             raise CheckpointError(f"{out / BEST_FILE} is from epoch {best.epoch}, the "
                                   f"history says {history.best_epoch}; delete {out} and rerun")
@@ -223,10 +231,13 @@ class _Run:
 
 
 def _load_best(out: Path, cfg: NetConfig, shape: tuple[int, int], seed: int,
-               device: str) -> nn.Module:
-    """The best checkpoint of run folder ``out`` as a model (its epoch in ``.epoch``)."""
+               device: str, signature: dict[str, Any]) -> nn.Module:
+    """The best checkpoint of run folder ``out`` as a model (its epoch in ``.epoch``); refused
+    when its stored fingerprint is not ``signature``."""
     model = init_model(cfg, *shape, seed, device)
-    model.epoch = load_checkpoint(out / BEST_FILE, model).get("epoch")
+    meta = load_checkpoint(out / BEST_FILE, model)
+    RunFolder(out, signature).check_checkpoint(out / BEST_FILE, meta)
+    model.epoch = meta.get("epoch")
     return model
 
 
@@ -235,7 +246,8 @@ def test_best(out_dir: str | Path, dataset: Dataset, device: str = "cpu") -> dic
     out = Path(out_dir)
     signature = load_json(out / CONFIG_FILE)
     cfg = NetConfig.from_dict(signature["config"])
-    model = _load_best(out, cfg, (int(dataset.n_classes), dataset.n_features), signature["seed"], device)
+    model = _load_best(out, cfg, (int(dataset.n_classes), dataset.n_features), signature["seed"],
+                       device, signature)
     X, y = as_tensors(dataset, device)["test"]
     loss, acc = evaluate(model, X, y, nn.CrossEntropyLoss())
     return {"test_accuracy": acc, "test_loss": loss}
