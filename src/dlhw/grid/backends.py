@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -80,11 +81,58 @@ def _child_environment(threads: int) -> Iterator[None]:
                 os.environ[var] = value
 
 
+def _call_pickled(payload: bytes) -> Any:
+    """Worker side of :func:`_by_value`: unpickle ``(fn, task)`` and return ``fn(task)``."""
+    import pickle
+
+    fn, task = pickle.loads(payload)  # cloudpickle output loads with plain pickle
+    return fn(task)
+
+
+def _by_value(fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[bytes] | None:
+    """Each ``(fn, task)`` pickled with cloudpickle, or None (with one warning) when that fails.
+
+    cloudpickle serialises by value what plain pickle can only name by reference: lambdas,
+    closures, and functions defined in ``__main__`` (a notebook, ``python -`` reading a script
+    from stdin, an interactive session), which a spawned worker could not import.
+    """
+    import cloudpickle
+
+    try:
+        return [cloudpickle.dumps((fn, task)) for task in tasks]
+    except Exception as exc:  # an unpicklable closure (a lock, an open file, a generator ...)
+        warnings.warn(f"the grid's work cannot be sent to worker processes ({type(exc).__name__}: "
+                      f"{exc}); running its {len(tasks)} tasks one at a time in this process. "
+                      f"Define the work function at module level to run them in parallel.",
+                      RuntimeWarning, stacklevel=3)
+        return None
+
+
+@contextlib.contextmanager
+def _main_without_missing_file() -> Iterator[None]:
+    """Hide a ``__main__.__file__`` that names no file (``<stdin>`` of ``python -``) while workers
+    spawn: ``spawn`` would rerun it in each worker and fail (the work travels by value anyway)."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path is None or os.path.isfile(path):
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
+
+
 class ProcessBackend(Backend):
     """One process per task, ``jobs`` at a time (``spawn``: safe with threads and torch).
 
     At most ``jobs`` tasks are in flight, so an interrupt loses at most ``jobs`` tasks' progress
-    and "running" is exact. Each process gets ``cores // jobs`` BLAS threads.
+    and "running" is exact. Each process gets ``cores // jobs`` BLAS threads. Work and tasks
+    travel by cloudpickle, so a lambda or a function defined in a notebook or a stdin script runs
+    too; work that even cloudpickle cannot send runs serially here, after one warning.
     """
 
     def __init__(self, jobs: int) -> None:
@@ -92,7 +140,11 @@ class ProcessBackend(Backend):
         self.threads = max(1, (os.cpu_count() or 1) // self.jobs)
 
     def imap(self, fn, tasks, *, stop=lambda: False):
-        pending = list(enumerate(tasks))[::-1]  # pop() from the end keeps grid order
+        payloads = _by_value(fn, tasks)
+        if payloads is None:
+            yield from SerialBackend().imap(fn, tasks, stop=stop)
+            return
+        pending = list(enumerate(payloads))[::-1]  # pop() from the end keeps grid order
         ctx = multiprocessing.get_context("spawn")
         with _child_environment(self.threads), ProcessPoolExecutor(
                 max_workers=self.jobs, mp_context=ctx, initializer=_limit_threads,
@@ -102,7 +154,8 @@ class ProcessBackend(Backend):
                 while pending and len(running) < self.jobs and not stop():
                     i, task = pending[-1]
                     try:
-                        running[pool.submit(fn, task)] = i
+                        with _main_without_missing_file():  # workers spawn on the first submit
+                            running[pool.submit(_call_pickled, task)] = i
                     except BrokenProcessPool as exc:  # a worker died (kill -9, out of memory)
                         yield from ((j, None, exc) for j, _ in reversed(pending))
                         pending.clear()

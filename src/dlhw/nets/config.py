@@ -81,3 +81,16 @@ class NetConfig:
             arch = f"mlp-h{self.hidden_size}x{self.layers}-{self.activation}-d{self.dropout:g}"
         return (f"{arch}-{self.optimizer}-lr{self.lr:g}-l2{self.l2:g}"
                 f"-b{self.batch_size}-e{self.epochs}")
+
+    def describe(self) -> str:
+        """Readable settings for titles, e.g. ``MLP, 1 hidden layer of 200 units, ReLU, dropout 0.3,
+        SGD, learning rate 0.01, L2 penalty 0, batch 1, 20 epochs``."""
+        if self.model == "logistic_regression":
+            arch = "logistic regression"
+        else:
+            layers = "1 hidden layer" if self.layers == 1 else f"{self.layers} hidden layers"
+            act = "ReLU" if self.activation == "relu" else self.activation
+            arch = f"MLP, {layers} of {self.hidden_size} units, {act}, dropout {self.dropout:g}"
+        opt = "Adam" if self.optimizer == "adam" else self.optimizer.upper()
+        return (f"{arch}, {opt}, learning rate {self.lr:g}, L2 penalty {self.l2:g}, "
+                f"batch {self.batch_size}, {self.epochs} epochs")

@@ -1,4 +1,9 @@
-"""Per-epoch curves as PNG and PDF: labelled axes, a legend, titled with the configuration."""
+"""Per-epoch curves as PNG and PDF: labelled axes, a legend, titled with the configuration.
+
+Figures are built with matplotlib's object API (:class:`matplotlib.figure.Figure`), never through
+``pyplot``: nothing here changes matplotlib's global state (its backend, open figures), so the
+helpers are safe inside a notebook whose inline backend must stay as the user set it.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +11,25 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from dlhw.labels import METRIC_LABELS as LABELS  # noqa: F401  (the old name, kept for callers)
+from dlhw.labels import axis_label, metric_label
 from dlhw.training.history import History
 
-LABELS = {
-    "train_loss": "training loss", "dev_loss": "validation loss", "test_loss": "test loss",
-    "train_accuracy": "training accuracy", "dev_accuracy": "validation accuracy",
-    "test_accuracy": "test accuracy", "train_rmse": "training RMSE", "test_rmse": "test RMSE",
-    "distance_to_analytic": "||w_SGD - w_analytic||",
-}
+
+def new_figure(width: float, height: float, ncols: int = 1):
+    """``(fig, axes)``: a :class:`~matplotlib.figure.Figure` outside pyplot (no global state)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    return fig, fig.subplots(1, ncols)
 
 
-def _pyplot():
-    import matplotlib
+def _integer_ticks(ax, xs: Sequence[float]) -> None:
+    """Integer ticks on the x axis when every x is an integer (epochs, widths, depths)."""
+    from matplotlib.ticker import MaxNLocator
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    if all(float(v).is_integer() for v in xs):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def plot_series(series: Mapping[str, Sequence[float]], path_stem: str | os.PathLike, *, title: str,
@@ -32,13 +39,13 @@ def plot_series(series: Mapping[str, Sequence[float]], path_stem: str | os.PathL
 
     Returns the two file names (relative to the stem's folder), for a result record.
     """
-    plt = _pyplot()
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(6.0, 3.8))
+    fig, ax = new_figure(6.0, 3.8)
     for name, ys in series.items():
         xs = list(x) if x is not None else list(range(1, len(ys) + 1))
-        ax.plot(xs, ys, marker="o" if len(ys) <= 40 else None, markersize=3, label=LABELS.get(name, name))
+        ax.plot(xs, ys, marker="o" if len(ys) <= 40 else None, markersize=3, label=metric_label(name))
+        _integer_ticks(ax, xs)
     if mark_best is not None:
         ax.axvline(mark_best, color="grey", linestyle=":", label=f"best epoch ({mark_best})")
     if logy:
@@ -49,9 +56,7 @@ def plot_series(series: Mapping[str, Sequence[float]], path_stem: str | os.PathL
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    names = _save(fig, stem)
-    plt.close(fig)
-    return names
+    return _save(fig, stem)
 
 
 def _save(fig, stem: Path) -> list[str]:
@@ -72,8 +77,7 @@ def plot_loss_and_accuracy(history: History, path_stem: str | os.PathLike, *, ti
 
     The texts' "plot the training loss and the validation accuracy" figure (``best_curves``).
     """
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.6))
+    fig, axes = new_figure(9.0, 3.6, ncols=2)
     epochs = range(1, history.epochs + 1)
     for ax, key in zip(axes, ("train_loss", "dev_accuracy")):
         ax.plot(epochs, history.metrics[key], marker="o" if history.epochs <= 40 else None, markersize=3)
@@ -82,17 +86,18 @@ def plot_loss_and_accuracy(history: History, path_stem: str | os.PathLike, *, ti
                        label=f"best epoch ({history.best_epoch})")
             ax.legend(fontsize=8)
         ax.set_xlabel("epoch")
-        ax.set_ylabel(LABELS[key])
+        ax.set_ylabel(axis_label(key))
+        _integer_ticks(ax, epochs)
         ax.grid(alpha=0.3)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    names = _save(fig, Path(path_stem))
-    plt.close(fig)
-    return names
+    return _save(fig, Path(path_stem))
 
 
 def plot_history(history: History, keys: Sequence[str], path_stem: str | os.PathLike, *, title: str,
                  ylabel: str = "", logy: bool = False) -> list[str]:
     """Plot metrics ``keys`` of ``history`` per epoch, marking the best epoch."""
     series = {k: history.metrics[k] for k in keys if k in history.metrics}
+    if not ylabel and len(series) == 1:
+        ylabel = axis_label(next(iter(series)))
     return plot_series(series, path_stem, title=title, ylabel=ylabel, mark_best=history.best_epoch, logy=logy)

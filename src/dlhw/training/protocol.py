@@ -267,7 +267,13 @@ def plot_curves(history: History, model: Any, out_dir: Path, title: str) -> dict
 
 
 def describe(model: Any, lr: float, seed: int) -> str:
-    """A one-line configuration, for plot titles: ``MLP(hidden_size=100), lr=0.001, seed=0``."""
+    """A one-line configuration, for plot titles: ``MLP, hidden units 100, learning rate 0.001, seed 0``."""
+    import re
+
+    from dlhw.labels import model_text
+
     cfg = {k: v for k, v in model.config().items() if k not in ("n_classes", "n_features", "seed")}
-    inner = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in cfg.items())
-    return f"{type(model).__name__}({inner}), lr={lr:g}, seed={seed}"
+    name = type(model).__name__
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z][a-z]+", name)  # LinearRegression -> linear regression
+    readable = " ".join(w if w.isupper() else w.lower() for w in words) or name
+    return model_text(readable[0].upper() + readable[1:], cfg, lr, seed)

@@ -223,7 +223,7 @@ class _Run:
                              test_accuracy=test_acc, test_loss=test_loss,
                              seconds_per_epoch=float(np.mean(history.metrics["epoch_seconds"])),
                              out_dir=str(out), device=str(self.device),
-                             figures=plot_run(history, out, title=self.cfg.slug()) if plots else {})
+                             figures=plot_run(history, out, title=self.cfg.describe()) if plots else {})
         folder = RunFolder(out, signature)
         folder.record_finished(result.to_dict())
         folder.promote_last(history.epochs)  # final weights (and optimiser state) stay as last.npz

@@ -49,7 +49,7 @@ def run_linear(ctx: RunContext) -> ExperimentResult:
                                 hook=lambda m, _: {"distance_to_analytic": m.distance_to(w_star)})
     figures = dict(res.figures)
     figures["distance"] = plot_history(res.history, ["distance_to_analytic"], ctx.out_dir / "distance",
-                                       title=title, ylabel="||w_SGD - w_analytic||_2")[0]
+                                       title=title)[0]
     metrics = {**res.contract_metrics(),
                "analytic_train_rmse": analytic.evaluate(X, y),
                "analytic_test_rmse": analytic.evaluate(*data.test),

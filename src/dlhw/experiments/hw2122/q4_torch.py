@@ -122,7 +122,7 @@ def run_question(ctx: RunContext, q: Question) -> ExperimentResult:
     table = result.table(metrics=ROW_METRICS, test={"test_accuracy": test["test_accuracy"]},
                          caption=caption)
     result.write_table(ctx.out_dir / "grid_table", table)
-    figures = plot_best_curves(result, ctx.out_dir, f"best: {cfg.slug()}")
+    figures = plot_best_curves(result, ctx.out_dir, f"best: {cfg.describe()}")
     diverged = [r["id"] for r in result.records if "diverged" in r["metrics"]]
     return ExperimentResult(
         experiment=q.exp_id, title=q.title, dataset=ref.name, seed=ctx.seed, key_metric="test_accuracy",
@@ -134,7 +134,7 @@ def run_question(ctx: RunContext, q: Question) -> ExperimentResult:
                                             for r in result.records}},
         config={**spec.to_dict(), "grid_seed": ctx.seed, "device": ctx.device},
         figures=figures, tables={"grid": table},
-        notes=[(f"best configuration {cfg.slug()}: validation accuracy "
+        notes=[(f"best configuration {cfg.describe()}: validation accuracy "
                 f"{best['metrics']['best_dev_accuracy']:.4f} at epoch {best['metrics'].get('best_epoch')}, "
                 f"test accuracy of that checkpoint (reloaded) {test['test_accuracy']:.4f}")]
         + [f"diverged (NaN loss): {', '.join(diverged)}"] * bool(diverged))

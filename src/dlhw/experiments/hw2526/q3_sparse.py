@@ -76,9 +76,10 @@ def run(ctx: RunContext) -> ExperimentResult:
     table = curves(b_values)
     errs = compare(table, t)
     figures = {}
-    for name, idx, ylabel in (("functions", 0, "p_2 = f([0, t])_2"), ("derivatives", 1, "d p_2 / d t")):
+    for name, idx, ylabel in (("functions", 0, r"$p_2 = f([0, t])_2$"),
+                              ("derivatives", 1, r"$\mathrm{d}p_2 / \mathrm{d}t$")):
         files = plot_series({k: v[idx](t) for k, v in table.items()}, ctx.out_dir / name, x=t,
-                            title=f"K = 2, z = [0, t]: {name}", xlabel="t", ylabel=ylabel)
+                            title=f"K = 2, z = [0, t]: {name}", xlabel="$t$", ylabel=ylabel)
         figures[name] = files[0]
     tt = np.array(TABLE_T)
     tables = {kind: Table(columns=["t", *table], caption=f"Closed-form {kind} at a few t (K = 2, z = [0, t])",
