@@ -107,7 +107,7 @@ def cmd_data(args: argparse.Namespace) -> int:
         for name, where in data.status(args.data_dir):
             print(f"{name:<15} {where}")
         return 0
-    folder = fetch(args.name, base_url=args.base_url, dest_dir=args.dest)
+    folder = fetch(args.name, source=args.source, base_url=args.base_url, dest_dir=args.dest)
     print(f"{args.name}: ready in {folder}")
     return 0
 
@@ -139,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--data-dir", default=None)
     df = dsub.add_parser("fetch", help="download a data set into the user cache")
     df.add_argument("name", choices=("fashion-mnist", "emnist-letters", "ames"))
+    df.add_argument("--source", choices=("course", "nist", "official"), default=None,
+                    help="where to download from (default: each source in turn; emnist-letters: "
+                         "course = the course's Google Drive file, nist = the official NIST archive)")
     df.add_argument("--base-url", default=None, help="mirror to download from")
     df.add_argument("--dest", default=None, help="folder to download into (default: the cache)")
     d.set_defaults(func=cmd_data)

@@ -25,7 +25,8 @@ def test_missing_ray_is_a_clear_config_error(monkeypatch):
 
 
 def test_grid_on_ray_then_resumed_locally(data_dir, tmp_path):
-    ray = pytest.importorskip("ray")
+    ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[distributed]'; "
+                                            "make test installs it)")
     from dlhw.experiments.dataref import DataRef, load_ref
 
     ref = DataRef("fashion-mnist", str(data_dir), quick=True, dtype="float32")

@@ -35,6 +35,9 @@ NAME = "ames"
 COURSE_FILE = "ames.npz"
 RAW_FILES = ("AmesHousing.csv", "AmesHousing.txt")
 COURSE_SHA256 = "131656074fe19ae3864c355aacbf350f6f0a3d40e90b1fcca7dd0f271e1f0598"
+# Content digest of De Cock's table (2930 rows, 82 columns), see :func:`table_digest`; computed
+# from a copy whose file sha256 is 9be4e178af290abcc41e82402e9eca2bd767f22aa148d155531fed4f7c5b55da.
+TABLE_SHA256 = "d06730bacba83cbe27ce57dc4f099ac2f831db792a923f3b80645af251af6e3b"
 TARGET = "SalePrice"
 DROP = ("Order", "PID")
 CATEGORICAL_CODES = ("MS SubClass",)
@@ -74,6 +77,35 @@ def _read_table(path: Path) -> tuple[list[str], list[list[str]]]:
     if bad:
         raise DataError(f"{path} lines {bad[:5]} have the wrong number of fields (truncated?); {FIX}")
     return header, body
+
+
+def _canonical(value: str) -> str:
+    """A field as the digest sees it: stripped, ``NA`` as empty, numbers as floats (``020`` = 20)."""
+    value = value.strip()
+    if value == "NA":
+        return ""
+    try:
+        return repr(float(value))
+    except ValueError:
+        return value
+
+
+def table_digest(path: str | os.PathLike) -> str:
+    """sha256 of the parsed table (delimiter, BOM, line ends and number spelling do not count)."""
+    header, body = _read_table(Path(path))
+    h = hashlib.sha256()
+    for row in (header, *body):
+        h.update(("\t".join(_canonical(v) for v in row) + "\n").encode())
+    return h.hexdigest()
+
+
+def check_table(path: str | os.PathLike) -> None:
+    """Raise DataError unless ``path`` holds De Cock's Ames table (:data:`TABLE_SHA256`)."""
+    digest = table_digest(path)
+    if digest != TABLE_SHA256:
+        raise DataError(f"{path} is not the published Ames table (content sha256 {digest[:12]}..., "
+                        f"expected {TABLE_SHA256[:12]}...); the download is corrupt or the file "
+                        f"changed: delete it and rerun `dlhw data fetch {NAME}`")
 
 
 def _as_float(values: list[str]) -> np.ndarray | None:
