@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from dlhw.activations._common import FloatArray, as_logits, as_vector, check_b, restore
-from dlhw.activations.sparsemax import _threshold_sort_last
+from dlhw.activations.sparsemax import threshold_sort_last
 
 
 class _Parts(NamedTuple):
@@ -106,5 +106,5 @@ def relumax_b_for_sparsemax(z: Any, dim: int = -1) -> FloatArray:
     ``z`` : (..., K, ...). Returns b with ``dim`` removed (a float for one vector).
     """
     x = as_logits(z, dim)  # (..., K)
-    b = x.max(axis=-1) - _threshold_sort_last(x)[..., 0]  # (...,)
+    b = x.max(axis=-1) - threshold_sort_last(x)[..., 0]  # (...,)
     return b[()] if b.ndim == 0 else b

@@ -28,7 +28,7 @@ from dlhw.activations._common import FloatArray, as_logits, as_vector, restore
 from dlhw.validation import check_int
 
 
-def _threshold_sort_last(x: np.ndarray) -> np.ndarray:
+def threshold_sort_last(x: np.ndarray) -> np.ndarray:
     """tau for each row of ``x`` (..., K) by sorting; returns (..., 1)."""
     top = x.max(axis=-1, keepdims=True)  # (..., 1)
     srt = -np.sort(top - x, axis=-1)  # (..., K) shifted logits, descending, first entry 0
@@ -60,7 +60,7 @@ def sparsemax_threshold_sort(z: Any, dim: int = -1) -> FloatArray:
     ``z`` : (..., K, ...) logits (finite or -inf, one finite entry per slice). Returns tau with
     ``dim`` kept as size 1, so that ``relu(z - tau)`` broadcasts.
     """
-    return restore(_threshold_sort_last(as_logits(z, dim)), dim)
+    return restore(threshold_sort_last(as_logits(z, dim)), dim)
 
 
 def sparsemax_threshold_bisect(z: Any, dim: int = -1, n_iter: int = 60) -> FloatArray:
@@ -79,7 +79,7 @@ def sparsemax(z: Any, dim: int = -1) -> FloatArray:
     along ``dim``, with exact zeros outside the support.
     """
     x = as_logits(z, dim)  # (..., K)
-    return restore(np.maximum(x - _threshold_sort_last(x), 0), dim)
+    return restore(np.maximum(x - threshold_sort_last(x), 0), dim)
 
 
 def sparsemax_jacobian(z: Any) -> FloatArray:

@@ -2,13 +2,12 @@
 
 A model defines its parameters (``_params``), one per-example step (``_step``, the update with
 the *current* weights) and a batch ``predict``. Everything else, including ``train_epoch``, is
-here, so the numba fast path (``dlhw.scratch._fast``) only has to replace
-:meth:`ScratchModel._train_epoch_numpy` for a model, never the checks around it.
+here. A model with a compiled twin binds its own kernel of :mod:`dlhw.scratch._fast` in
+``_train_epoch_fast`` (and ``_prepare_fast``); the kernels never import a model.
 """
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
@@ -134,7 +133,7 @@ class ScratchModel(ABC):
         does); e.g. the exact compact encoding of the linear classifiers' inputs.
         """
         check_choice(backend, "backend", BACKENDS)
-        return None if backend == "numpy" else _fast_module().prepare(self, X)
+        return None if backend == "numpy" else self._prepare_fast(X)
 
     def train_epoch(self, X: Any, y: Any, learning_rate: float | None = None, order: Any = None,
                     backend: str = "numba", prepared: Any = None) -> float:
@@ -155,7 +154,11 @@ class ScratchModel(ABC):
             return float("nan")
         if backend == "numpy":
             return self._train_epoch_numpy(X, y, lr, order)
-        return _fast_module().train_epoch(self, X, y, lr, order, backend, prepared)
+        if not self._kernel_matches_step():
+            raise ConfigError(f"{type(self).__name__} changes the per-example step of its compiled "
+                              f"epoch; use backend='numpy' (or bind a kernel in _train_epoch_fast)")
+        dtype = np.float32 if backend == "numba32" else np.float64
+        return self._train_epoch_fast(X, np.ascontiguousarray(y), dtype(lr), order, dtype, prepared)
 
     def _train_epoch_numpy(self, X: np.ndarray, y: np.ndarray, lr: float, order: np.ndarray) -> float:
         """The reference loop: one :meth:`_step` per example, in ``order``."""
@@ -163,6 +166,25 @@ class ScratchModel(ABC):
         for i in order:
             total += self._step(X[i], y[i], lr)
         return total / len(order)
+
+    @classmethod
+    def _kernel_matches_step(cls) -> bool:
+        """True when the class binding ``_train_epoch_fast`` also defines the step it compiles
+        (a subclass that overrides ``_step`` or ``loss_and_grads`` must not run its parent's kernel)."""
+        def owner(*names: str) -> type:
+            return next(c for c in cls.__mro__ if any(n in vars(c) for n in names))
+
+        return issubclass(owner("_train_epoch_fast"), owner("_step", "loss_and_grads"))
+
+    def _prepare_fast(self, X: np.ndarray) -> Any:
+        """What the compiled epoch reuses across a run on ``X`` (None: nothing)."""
+        return None
+
+    def _train_epoch_fast(self, X: np.ndarray, y: np.ndarray, lr: Any, order: np.ndarray, dtype: type,
+                          prepared: Any) -> float:
+        """The compiled twin of :meth:`_train_epoch_numpy` (``order`` int64 and non-empty; ``lr`` of
+        ``dtype``, the kernel's arithmetic); updates the parameters in place, returns the mean loss."""
+        raise ConfigError(f"no compiled epoch for {type(self).__name__}; use backend='numpy'")
 
     # ---- inference -----------------------------------------------------------------------
     def predict(self, X: Any) -> np.ndarray:
@@ -182,13 +204,14 @@ class ScratchModel(ABC):
         return float(np.sqrt(np.mean((pred - y) ** 2)))
 
 
-def _fast_module():
-    """The compiled backend, imported on first use."""
+def compiled():
+    """The compiled kernels, :mod:`dlhw.scratch._fast`, imported on first use (numba loads then)."""
     try:
-        return importlib.import_module("dlhw.scratch._fast")
+        from dlhw.scratch import _fast
     except ImportError as exc:
         raise ConfigError(f"backend 'numba' is unavailable ({exc}); use backend='numpy' or "
                           f"install numba") from None
+    return _fast
 
 
 def check_sizes(n_classes: int | None, n_features: int, hidden_size: int | None = None) -> None:

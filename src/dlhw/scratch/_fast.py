@@ -57,79 +57,15 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from dlhw.errors import ConfigError
+from dlhw.scratch import _fast_linear as fl
+from dlhw.scratch import _fast_perceptron as fp
+from dlhw.scratch._kernels import JIT, cross_entropy, dot, gather, hidden_backward, hidden_forward
 from dlhw.scratch._prefetch import prefetch_row
-
-JIT = {"cache": True, "nogil": True}  # fastmath off: IEEE operations in the reference's order
-
-
-# ---- shared pieces ------------------------------------------------------------------------------
-@njit(fastmath={"reassoc"}, **JIT)
-def _dot(A, a, B, b):
-    """``A[a] @ B[b]`` for rows of two 2-d arrays of equal width (reassociated sum only, see above)."""
-    total = 0.0
-    for j in range(A.shape[1]):
-        total += A[a, j] * B[b, j]
-    return total
-
-
-@njit(**JIT)
-def _gather(X, i, idx, val):
-    """Nonzeros of row ``X[i]`` (D,): indices into ``idx``, values into ``val``; returns their count."""
-    n = 0
-    for j in range(X.shape[1]):
-        v = X[i, j]
-        idx[n] = j  # branch-free compaction: always write, advance only past a nonzero
-        val[n] = v
-        n += v != 0
-    return n
-
-
-@njit(**JIT)
-def _cross_entropy(z, y, dz):
-    """``-log softmax(z)[y]`` (returned) and ``softmax(z) - e_y`` into ``dz`` (``_ops.cross_entropy``)."""
-    m = z.max()
-    norm = 0.0
-    for k in range(z.shape[0]):
-        dz[k] = z[k] - m  # the shift, stored in dz for now
-        norm += np.exp(dz[k])
-    log_norm = np.log(norm)
-    loss = log_norm - dz[y]
-    for k in range(z.shape[0]):
-        dz[k] = np.exp(dz[k] - log_norm)
-    dz[y] -= 1.0
-    return loss
-
-
-@njit(**JIT)
-def _hidden_forward(W1T, b1, idx, val, n, a, h):
-    """``a = W1 @ x + b1`` and ``h[0] = relu(a)`` (H,) for ``W1T = W1.T`` (D, H) (``mlp.hidden_forward``)."""
-    a[:] = 0.0
-    for t in range(n):
-        j, v = idx[t], val[t]
-        for u in range(a.shape[0]):
-            a[u] += W1T[j, u] * v
-    for u in range(a.shape[0]):
-        a[u] += b1[u]
-        h[0, u] = a[u] if a[u] > 0 else 0.0
-
-
-@njit(**JIT)
-def _hidden_backward(W1T, b1, idx, val, n, a, dh, lr):
-    """``da = dh * [a > 0]`` (in ``dh``), then ``W1 -= lr * outer(da, x)``, ``b1 -= lr * da``."""
-    for u in range(dh.shape[0]):
-        dh[u] = dh[u] if a[u] > 0 else 0.0
-    for t in range(n):
-        j, v = idx[t], val[t]
-        for u in range(W1T.shape[1]):
-            W1T[j, u] -= lr * (dh[u] * v)
-    for u in range(dh.shape[0]):
-        b1[u] -= lr * dh[u]
 
 
 # ---- one epoch per model (the linear classifiers' are in _fast_linear) ---------------------------
 @njit(**JIT)
-def _mlp_epoch(X, y, order, lr, W1T, b1, W2, b2):
+def mlp_epoch(X, y, order, lr, W1T, b1, W2, b2):
     """One-hidden-layer ReLU classifier; ``W1T = W1.T`` (D, H). Returns the summed cross-entropy."""
     D, H = W1T.shape
     idx, val = np.empty(D, np.int64), np.empty(D, W1T.dtype)
@@ -140,11 +76,11 @@ def _mlp_epoch(X, y, order, lr, W1T, b1, W2, b2):
         i = order[step]
         if step + 1 < len(order):
             prefetch_row(X, order[step + 1])
-        n = _gather(X, i, idx, val)
-        _hidden_forward(W1T, b1, idx, val, n, a, h)
+        n = gather(X, i, idx, val)
+        hidden_forward(W1T, b1, idx, val, n, a, h)
         for k in range(z.shape[0]):
-            z[k] = _dot(W2, k, h, 0) + b2[k]
-        total += _cross_entropy(z, y[i], dz)
+            z[k] = dot(W2, k, h, 0) + b2[k]
+        total += cross_entropy(z, y[i], dz)
         dh[:] = 0.0  # dh = W2^T dz, with W2 before its update
         for k in range(z.shape[0]):
             for u in range(H):
@@ -153,16 +89,16 @@ def _mlp_epoch(X, y, order, lr, W1T, b1, W2, b2):
             for u in range(H):
                 W2[k, u] -= lr * (dz[k] * h[0, u])
             b2[k] -= lr * dz[k]
-        _hidden_backward(W1T, b1, idx, val, n, a, dh, lr)
+        hidden_backward(W1T, b1, idx, val, n, a, dh, lr)
     return total
 
 
 @njit(**JIT)
-def _linear_regression_epoch(X, y, order, lr, w):
+def linear_regression_epoch(X, y, order, lr, w):
     """``w -= lr * ((w @ x - y) x)`` for ``w`` (1, D); returns the summed ``0.5 (w @ x - y)^2``."""
     total = 0.0
     for i in order:
-        r = _dot(w, 0, X, i) - y[i]
+        r = dot(w, 0, X, i) - y[i]
         total += 0.5 * r * r
         for j in range(w.shape[1]):
             w[0, j] -= lr * (r * X[i, j])
@@ -170,7 +106,7 @@ def _linear_regression_epoch(X, y, order, lr, w):
 
 
 @njit(**JIT)
-def _neural_regression_epoch(X, y, order, lr, W1T, b1, w2, b2):
+def neural_regression_epoch(X, y, order, lr, W1T, b1, w2, b2):
     """``w2 @ relu(W1 x + b1) + b2`` with squared error; ``w2`` (1, H), ``b2`` (1,)."""
     D, H = W1T.shape
     idx, val = np.empty(D, np.int64), np.empty(D, W1T.dtype)
@@ -180,15 +116,15 @@ def _neural_regression_epoch(X, y, order, lr, W1T, b1, w2, b2):
         i = order[step]
         if step + 1 < len(order):
             prefetch_row(X, order[step + 1])
-        n = _gather(X, i, idx, val)
-        _hidden_forward(W1T, b1, idx, val, n, a, h)
-        r = _dot(w2, 0, h, 0) + b2[0] - y[i]
+        n = gather(X, i, idx, val)
+        hidden_forward(W1T, b1, idx, val, n, a, h)
+        r = dot(w2, 0, h, 0) + b2[0] - y[i]
         total += 0.5 * r * r
         for u in range(H):
             dh[u] = w2[0, u] * r  # W_out^T dout with W_out = w2 before its update
             w2[0, u] -= lr * (r * h[0, u])
         b2[0] -= lr * r
-        _hidden_backward(W1T, b1, idx, val, n, a, dh, lr)
+        hidden_backward(W1T, b1, idx, val, n, a, dh, lr)
     return total
 
 
@@ -204,86 +140,65 @@ def _store(param: np.ndarray, work: np.ndarray, transpose: bool = False) -> None
         param[...] = work.T if transpose else work
 
 
-def _linear_classifier(model: Any, X: np.ndarray, y: np.ndarray, lr: Any, order: np.ndarray,
-                       dtype: type, prepared: Any = None) -> float:
-    """Perceptron or logistic regression, on ``prepared`` (the exact encoding of ``X``) if given."""
-    from dlhw.scratch import _fast_linear as fl
-    from dlhw.scratch import _fast_perceptron as fp
+def kernel_input(X: np.ndarray, dtype: type) -> np.ndarray:
+    """``X`` as the dense kernels read it: C-contiguous, float32 for ``dtype`` float32 (else its own
+    float dtype; integers become ``dtype``)."""
+    return np.ascontiguousarray(X, dtype=dtype if dtype is np.float32 or X.dtype.kind != "f" else None)
 
-    if not hasattr(model, "l2") and fp.exact_for(model.W, float(lr), prepared, X, len(order)):
-        # exact scores: the blocked epoch, bit-identical to the reference (and faster than the
-        # float32 kernel, so "numba32" takes it too)
-        W = model.W  # float64 (K, D), updated in place
+
+def encode(X: np.ndarray) -> fl.Encoded | None:
+    """The linear classifiers' per-run preparation: the exact encoding of ``X`` (see :mod:`._fast_linear`)."""
+    return fl.encode(X)
+
+
+def perceptron(W: np.ndarray, X: np.ndarray, y: np.ndarray, lr: Any, order: np.ndarray, dtype: type,
+               prepared: fl.Encoded | None = None) -> float:
+    """One perceptron epoch on ``W`` (K, D) in place; the mean mistake count.
+
+    Where the reference's scores are exact (``prepared`` encodes ``X``, power-of-two step), the
+    blocked epoch runs: bit-identical to the reference, and faster than the float32 kernel, so
+    ``numba32`` takes it too."""
+    if fp.exact_for(W, float(lr), prepared, X, len(order)):
         out = fp.perceptron_epoch(prepared.codes, prepared.scale, prepared.row_norm, y, order,
                                   float(lr), W, fp.error_factor(W.shape[1]))
         return out / len(order)
     C, scale = fl.source(X, dtype, prepared)
-    W = _work(model.W, dtype)  # (K, D)
-    if hasattr(model, "l2"):
-        out = fl.logistic_epoch(C, scale, y, order, lr, dtype(model.l2), W)
-    else:
-        out = fl.perceptron_epoch(C, scale, y, order, lr, W)
-    _store(model.W, W)
+    Wk = _work(W, dtype)  # (K, D)
+    out = fl.perceptron_epoch(C, scale, y, order, lr, Wk)
+    _store(W, Wk)
     return out / len(order)
 
 
-def _hidden_net(epoch: Callable, out_names: tuple[str, str]) -> Callable:
-    """The wrapper of a one-hidden-layer kernel (``W1`` transposed, then ``b1`` and the output layer)."""
-
-    def run(model: Any, X: np.ndarray, y: np.ndarray, lr: Any, order: np.ndarray, dtype: type) -> float:
-        W1T, b1 = _work(model.W1, dtype, transpose=True), _work(model.b1, dtype)  # (D, H), (H,)
-        out = [_work(getattr(model, k), dtype) for k in out_names]  # a 0-d bias becomes (1,)
-        W_out = out[0].reshape(-1, W1T.shape[1])  # (K, H); NeuralRegression's w2 (H,) as (1, H)
-        total = epoch(X, y, order, lr, W1T, b1, W_out, out[1])
-        _store(model.W1, W1T, transpose=True)
-        _store(model.b1, b1)
-        for k, w in zip(out_names, out):
-            _store(getattr(model, k), w)
-        return total / len(order)
-
-    return run
+def logistic(W: np.ndarray, l2: float, X: np.ndarray, y: np.ndarray, lr: Any, order: np.ndarray,
+             dtype: type, prepared: fl.Encoded | None = None) -> float:
+    """One L2 logistic-regression epoch on ``W`` (K, D) in place; the mean objective."""
+    C, scale = fl.source(X, dtype, prepared)
+    Wk = _work(W, dtype)  # (K, D)
+    out = fl.logistic_epoch(C, scale, y, order, lr, dtype(l2), Wk)
+    _store(W, Wk)
+    return out / len(order)
 
 
-def _linear_regression(model: Any, X: np.ndarray, y: np.ndarray, lr: Any, order: np.ndarray,
-                       dtype: type) -> float:
-    w = _work(model.w, dtype)  # (D,)
-    total = _linear_regression_epoch(X, y, order, lr, w.reshape(1, -1))  # a (1, D) view of w
-    _store(model.w, w)
+def hidden_net(epoch: Callable, params: tuple[np.ndarray, ...], X: np.ndarray, y: np.ndarray, lr: Any,
+               order: np.ndarray, dtype: type) -> float:
+    """A one-hidden-layer kernel (``mlp_epoch``, ``neural_regression_epoch``) on the model's arrays
+    ``params = (W1 (H, D), b1 (H,), W_out (K, H) or (H,), b_out (K,) or 0-d)``, updated in place;
+    returns the mean loss."""
+    W1, b1, W_out, b_out = params
+    W1T, b1k = _work(W1, dtype, transpose=True), _work(b1, dtype)  # (D, H), (H,)
+    out = [_work(W_out, dtype), _work(b_out, dtype)]  # a 0-d bias becomes (1,)
+    total = epoch(X, y, order, lr, W1T, b1k, out[0].reshape(-1, W1T.shape[1]), out[1])  # w2 (H,) as (1, H)
+    _store(W1, W1T, transpose=True)
+    _store(b1, b1k)
+    for p, w in zip((W_out, b_out), out, strict=True):
+        _store(p, w)
     return total / len(order)
 
 
-def _epochs() -> dict[type, Callable]:
-    from dlhw.scratch.linear import LogisticRegression, Perceptron
-    from dlhw.scratch.mlp import MLP
-    from dlhw.scratch.regression import LinearRegression, NeuralRegression
-
-    return {Perceptron: _linear_classifier, LogisticRegression: _linear_classifier, LinearRegression: _linear_regression,
-            MLP: _hidden_net(_mlp_epoch, ("W2", "b2")),
-            NeuralRegression: _hidden_net(_neural_regression_epoch, ("w2", "b2"))}
-
-
-def prepare(model: Any, X: np.ndarray) -> Any:
-    """What :func:`train_epoch` can reuse across the epochs of one run on ``X``, or None.
-
-    The linear classifiers get the exact ``uint8`` encoding of ``X`` (:func:`._fast_linear.encode`).
-    """
-    from dlhw.scratch import _fast_linear as fl
-
-    return fl.encode(X) if _epochs().get(type(model)) is _linear_classifier else None
-
-
-def train_epoch(model: Any, X: np.ndarray, y: np.ndarray, lr: float, order: np.ndarray,
-                backend: str = "numba", prepared: Any = None) -> float:
-    """The compiled :meth:`ScratchModel.train_epoch` for checked inputs (``order`` int64, non-empty).
-
-    ``backend`` ``"numba"`` computes in float64 (equal to the reference), ``"numba32"`` in float32.
-    Updates the model's parameter arrays in place; returns the epoch's mean ``loss_name``.
-    """
-    fn = _epochs().get(type(model))
-    if fn is None:
-        raise ConfigError(f"no compiled epoch for {type(model).__name__}; use backend='numpy'")
-    dtype = np.float32 if backend == "numba32" else np.float64
-    if fn is _linear_classifier:  # reads X (or its encoding) as it is: no per-epoch copy
-        return fn(model, X, np.ascontiguousarray(y), dtype(lr), order, dtype, prepared)
-    X = np.ascontiguousarray(X, dtype=dtype if backend == "numba32" or X.dtype.kind != "f" else None)
-    return fn(model, X, np.ascontiguousarray(y), dtype(lr), order, dtype)
+def linear_regression(w: np.ndarray, X: np.ndarray, y: np.ndarray, lr: Any, order: np.ndarray,
+                      dtype: type) -> float:
+    """One squared-error SGD epoch on ``w`` (D,) in place; the mean loss."""
+    wk = _work(w, dtype)  # (D,)
+    total = linear_regression_epoch(X, y, order, lr, wk.reshape(1, -1))  # a (1, D) view of w
+    _store(w, wk)
+    return total / len(order)

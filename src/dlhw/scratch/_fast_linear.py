@@ -33,7 +33,7 @@ from functools import cached_property
 import numpy as np
 from numba import njit
 
-from dlhw.scratch._fast import JIT, _cross_entropy, _dot
+from dlhw.scratch._kernels import JIT, cross_entropy, dot
 from dlhw.scratch._prefetch import prefetch_row
 
 
@@ -135,7 +135,7 @@ def _scores(W, x, z):
             b += W[k + 1, j] * x[0, j]
         z[k], z[k + 1] = a, b
     if K % 2:
-        z[K - 1] = _dot(W, K - 1, x, 0)
+        z[K - 1] = dot(W, K - 1, x, 0)
 
 
 @njit(fastmath={"reassoc"}, **JIT)
@@ -209,10 +209,10 @@ def logistic_epoch(C, scale, y, order, lr, l2, W):
     _scores(W, x, z)
     sq = 0.0
     for k in range(K):
-        sq += _dot(W, k, W, k)
+        sq += dot(W, k, W, k)
     total = 0.0
     for n in range(len(order)):
-        loss = _cross_entropy(z, y[order[n]], dz)
+        loss = cross_entropy(z, y[order[n]], dz)
         total += loss + 0.5 * l2 * sq if l2 != 0.0 else loss
         if n + 2 < len(order):
             prefetch_row(C, order[n + 2])

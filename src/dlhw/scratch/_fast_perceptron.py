@@ -38,8 +38,8 @@ import math
 import numpy as np
 from numba import njit
 
-from dlhw.scratch._fast import JIT
 from dlhw.scratch._fast_linear import Encoded
+from dlhw.scratch._kernels import JIT
 from dlhw.scratch._prefetch import prefetch_row
 
 BLOCK = 5  # examples scored together: the rows of one register tile (ten independent sums keep

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from dlhw.rng import as_generator
-from dlhw.scratch._base import ScratchModel, check_sizes
+from dlhw.scratch._base import ScratchModel, check_sizes, compiled
 from dlhw.scratch._ops import normal_init, relu, squared_error
 from dlhw.scratch.mlp import hidden_backward, hidden_forward
 from dlhw.validation import check_X_y
@@ -54,6 +54,10 @@ class LinearRegression(_Regressor):
         """``0.5 (w.x - y)^2`` and its gradient ``{"w": (w.x - y) x}``."""
         loss, dpred = squared_error(self.w @ x_i, y_i)
         return loss, {"w": dpred * x_i}
+
+    def _train_epoch_fast(self, X, y, lr, order, dtype, prepared) -> float:
+        fast = compiled()
+        return fast.linear_regression(self.w, fast.kernel_input(X, dtype), y, lr, order, dtype)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         return X @ self.w
@@ -96,6 +100,11 @@ class NeuralRegression(_Regressor):
         dout = np.array([dpred])  # (1,) so the output layer is a (1, H) matrix
         dW1, db1 = hidden_backward(dout, self.w2[None, :], a, x_i)
         return loss, {"W1": dW1, "b1": db1, "w2": dpred * h, "b2": np.asarray(dpred)}
+
+    def _train_epoch_fast(self, X, y, lr, order, dtype, prepared) -> float:
+        fast = compiled()
+        params, X = (self.W1, self.b1, self.w2, self.b2), fast.kernel_input(X, dtype)
+        return fast.hidden_net(fast.neural_regression_epoch, params, X, y, lr, order, dtype)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         return relu(X @ self.W1.T + self.b1) @ self.w2 + self.b2  # (N, H) @ (H,) -> (N,)

@@ -1,0 +1,78 @@
+"""The leaf of the compiled path: numba settings and the pieces every epoch kernel shares.
+
+Imports nothing of ``dlhw.scratch``; the epoch kernels (:mod:`._fast`,
+:mod:`._fast_linear`, :mod:`._fast_perceptron`) import it, and the models call those, never the
+reverse. Floating-point flags: ``fastmath`` is off everywhere except ``reassoc`` on the two-line
+:func:`dot` (it reorders the sum of the products exactly as a BLAS ``dot`` does; no FMA
+contraction, no approximate functions, no NaN/inf assumptions).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+JIT = {"cache": True, "nogil": True}  # fastmath off: IEEE operations in the reference's order
+
+
+@njit(fastmath={"reassoc"}, **JIT)
+def dot(A, a, B, b):
+    """``A[a] @ B[b]`` for rows of two 2-d arrays of equal width (reassociated sum only, see above)."""
+    total = 0.0
+    for j in range(A.shape[1]):
+        total += A[a, j] * B[b, j]
+    return total
+
+
+@njit(**JIT)
+def gather(X, i, idx, val):
+    """Nonzeros of row ``X[i]`` (D,): indices into ``idx``, values into ``val``; returns their count."""
+    n = 0
+    for j in range(X.shape[1]):
+        v = X[i, j]
+        idx[n] = j  # branch-free compaction: always write, advance only past a nonzero
+        val[n] = v
+        n += v != 0
+    return n
+
+
+@njit(**JIT)
+def cross_entropy(z, y, dz):
+    """``-log softmax(z)[y]`` (returned) and ``softmax(z) - e_y`` into ``dz`` (``_ops.cross_entropy``)."""
+    m = z.max()
+    norm = 0.0
+    for k in range(z.shape[0]):
+        dz[k] = z[k] - m  # the shift, stored in dz for now
+        norm += np.exp(dz[k])
+    log_norm = np.log(norm)
+    loss = log_norm - dz[y]
+    for k in range(z.shape[0]):
+        dz[k] = np.exp(dz[k] - log_norm)
+    dz[y] -= 1.0
+    return loss
+
+
+@njit(**JIT)
+def hidden_forward(W1T, b1, idx, val, n, a, h):
+    """``a = W1 @ x + b1`` and ``h[0] = relu(a)`` (H,) for ``W1T = W1.T`` (D, H) (``mlp.hidden_forward``)."""
+    a[:] = 0.0
+    for t in range(n):
+        j, v = idx[t], val[t]
+        for u in range(a.shape[0]):
+            a[u] += W1T[j, u] * v
+    for u in range(a.shape[0]):
+        a[u] += b1[u]
+        h[0, u] = a[u] if a[u] > 0 else 0.0
+
+
+@njit(**JIT)
+def hidden_backward(W1T, b1, idx, val, n, a, dh, lr):
+    """``da = dh * [a > 0]`` (in ``dh``), then ``W1 -= lr * outer(da, x)``, ``b1 -= lr * da``."""
+    for u in range(dh.shape[0]):
+        dh[u] = dh[u] if a[u] > 0 else 0.0
+    for t in range(n):
+        j, v = idx[t], val[t]
+        for u in range(W1T.shape[1]):
+            W1T[j, u] -= lr * (dh[u] * v)
+    for u in range(dh.shape[0]):
+        b1[u] -= lr * dh[u]
