@@ -1,4 +1,4 @@
-"""The ``dlhw`` command: ``run``, ``list``, ``data``, ``reproduce``, ``report``.
+"""The ``dlhw`` command: ``run``, ``list``, ``data``, ``reproduce``, ``report``, ``export``.
 
 Every :class:`~dlhw.errors.DlhwError` is printed as one line (``dlhw: error: ...``) with exit
 status 2; an interrupt keeps what was finished (results are written atomically) and says how to
@@ -127,6 +127,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from dlhw.report.tensorboard import export_tensorboard
+
+    runs = export_tensorboard(args.runs, args.out)
+    grids = len({r.grid for r in runs if r.grid})
+    print(f"wrote {len(runs)} runs ({grids} grids with an hparams view) to {args.out}; "
+          f"view them with: tensorboard --logdir {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dlhw", description="Deep Learning HW1 (2021-22, 2025-26), reproducibly.")
     p.add_argument("--version", action="version", version=f"dlhw {__version__}")
@@ -155,6 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--runs-dir", default="runs")
     rep.add_argument("--reports-dir", default="reports")
     rep.set_defaults(func=cmd_report)
+    ex = sub.add_parser("export", help="export stored runs to other tools: tensorboard")
+    exsub = ex.add_subparsers(dest="export_cmd", required=True)
+    tb = exsub.add_parser("tensorboard", help="per-epoch scalars of every run, and an hparams view "
+                          "of grids, as TensorBoard event files (needs pip install 'dlhw[tensorboard]')")
+    tb.add_argument("runs", nargs="+", metavar="RUNS", help="run folders, or folders above them (runs/)")
+    tb.add_argument("--out", default="tensorboard", help="where the event files go (default tensorboard/)")
+    ex.set_defaults(func=cmd_export)
     return p
 
 

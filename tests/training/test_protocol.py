@@ -149,3 +149,15 @@ def test_track_test_and_monitor_checks(toy, tmp_path):
     assert len(res.history.metrics["test_accuracy"]) == 2
     with pytest.raises(ConfigError, match="monitor"):
         train(LogisticRegression(3, 6), toy, epochs=1, out_dir=tmp_path / "m", monitor="val_accuracy")
+
+
+def test_metrics_csv_lies_beside_history_json(toy, tmp_path):
+    """One row per epoch, Lightning CSVLogger's columns first, the same numbers as history.json."""
+    import csv
+
+    _, res = _run(toy, tmp_path / "run", epochs=3)
+    with open(tmp_path / "run" / "metrics.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["epoch"] for r in rows] == ["1", "2", "3"] and list(rows[0])[:2] == ["epoch", "step"]
+    assert [float(r["dev_accuracy"]) for r in rows] == res.history.metrics["dev_accuracy"]
+    assert [float(r["train_loss"]) for r in rows] == History.load(tmp_path / "run").metrics["train_loss"]

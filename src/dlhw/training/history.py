@@ -1,16 +1,25 @@
-"""Per-epoch metrics of one training run, and which epoch was best."""
+"""Per-epoch metrics of one training run, and which epoch was best.
+
+:meth:`History.save` writes two views of one history beside each other: ``history.json`` (what
+dlhw reads back: metrics, best epoch, monitor) and ``metrics.csv``, one row per epoch in the
+shape of PyTorch Lightning's ``CSVLogger`` (``epoch,step,<metric>,...``), which pandas, a
+spreadsheet or any tracking tool reads as is: ``pandas.read_csv("runs/ID/metrics.csv")``.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dlhw.io import load_json, save_json
+from dlhw.io import atomic_write_text, load_json, save_json
 
 HISTORY_FILE = "history.json"
+METRICS_FILE = "metrics.csv"
 
 
 @dataclass
@@ -78,7 +87,30 @@ class History:
                    best_epoch=d.get("best_epoch"), config=d.get("config", {}))
 
     def save(self, out_dir: str | os.PathLike) -> Path:
+        """Write ``history.json`` and its table twin ``metrics.csv`` (atomically); return the JSON."""
+        atomic_write_text(Path(out_dir) / METRICS_FILE, self.to_csv())
         return save_json(Path(out_dir) / HISTORY_FILE, self.to_dict())
+
+    def to_csv(self) -> str:
+        """The metrics as CSV text, one row per epoch: ``epoch,step,<metric>,...``.
+
+        ``epoch`` is 1-based, as in ``history.json`` and the report; ``step`` is the number of
+        epochs logged so far (this history logs once per epoch, so it equals ``epoch``). A metric
+        that started late (its list is shorter: appends only ever add the current epoch) has empty
+        cells before it; values are written with ``repr`` (exact floats).
+        """
+        names, n = list(self.metrics), self.epochs
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["epoch", "step", *names])
+        for e in range(n):
+            cells = []
+            for k in names:
+                values = self.metrics[k]
+                i = e - (n - len(values))
+                cells.append(repr(values[i]) if i >= 0 else "")
+            writer.writerow([e + 1, e + 1, *cells])
+        return buf.getvalue()
 
     @classmethod
     def load(cls, out_dir: str | os.PathLike) -> "History":

@@ -17,6 +17,7 @@ Files (all written atomically by :mod:`dlhw.io`; ``.npz`` checkpoints carry a JS
                     every epoch with the history inside, one atomic file)
     best.npz        the best-validation checkpoint; its metadata holds "epoch" and "fingerprint"
     history.json    metrics per epoch (:class:`~dlhw.training.history.History`)
+    metrics.csv     the same, one row per epoch (Lightning CSVLogger shape), for pandas and tools
     run.json        written last: {"signature", "status": "finished", "result"} or
                     {"signature", "status": "diverged", "message"}
     .lock           the exclusive lock of a live run (see :meth:`RunFolder.lock`; removed at
@@ -313,7 +314,7 @@ class RunFolder:
 
         Only for an explicit overwrite; figures and other files stay.
         """
-        names = [CONFIG_FILE, STATE_FILE, RUN_FILE, BEST_FILE, LAST_FILE, HISTORY_FILE]
+        names = [CONFIG_FILE, STATE_FILE, RUN_FILE, BEST_FILE, LAST_FILE, HISTORY_FILE, "metrics.csv"]
         for name in names:
             p = self.path / name
             p.unlink(missing_ok=True)
