@@ -19,6 +19,7 @@ def test_data_list(capsys, data_dir):
     assert main(["data", "list", "--data-dir", str(data_dir)]) == 0
     out = capsys.readouterr().out
     assert "fashion-mnist" in out and "train 50000, dev 10000, test 10000" in out
+    assert "float64" in out and "float32" not in out  # what load() gives, as the README says
     assert "emnist-letters  missing:" in out
 
 
@@ -59,3 +60,38 @@ def test_run_options_are_typed_and_give_the_context(tmp_path):
     ctx = run_options(args).context("hw2122.q3.1a", {"lr": 0.1})
     assert ctx.out_dir == tmp_path / "hw2122.q3.1a" and ctx.runs_root == tmp_path
     assert (ctx.seed, ctx.quick, ctx.options, ctx.epochs) == (3, True, {"lr": 0.1}, None)
+
+
+def test_options_a_model_ignores_are_refused(tmp_path, capsys):
+    for exp_id, option in (("hw2122.q3.1a", "--hidden-size"), ("hw2122.q3.1a", "--l2-penalty"),
+                           ("hw2122.q3.2b", "--l2-penalty"), ("hw2122.q2.2a", "--hidden-size")):
+        assert main(["run", exp_id, option, "5", "--out", str(tmp_path / "r")]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"{option} 5: not an option of {exp_id}" in err
+        assert f"dlhw run {exp_id} --help" in err
+    assert not (tmp_path / "r").exists()  # refused before anything ran
+
+
+def test_model_options_are_offered_where_they_apply(capsys):
+    for exp_id, shown, hidden in (("hw2122.q3.1a", (), ("--hidden-size", "--l2-penalty")),
+                                  ("hw2122.q3.1b", ("--l2-penalty",), ("--hidden-size",)),
+                                  ("hw2122.q3.2b", ("--hidden-size",), ("--l2-penalty",))):
+        try:
+            main(["run", exp_id, "--help"])
+        except SystemExit:
+            pass
+        out = capsys.readouterr().out
+        assert all(o in out for o in shown) and not any(o in out for o in hidden), exp_id
+
+
+def test_cuda_without_cuda_is_one_error_up_front(tmp_path, capsys, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for argv in (["run", "hw2122.q4.1", "--quick", "--device", "cuda", "--out", str(tmp_path / "r")],
+                 ["reproduce", "--device", "cuda", "--runs-dir", str(tmp_path / "runs")],
+                 ["run", "hw2122.q4.1", "--device", "tpu", "--out", str(tmp_path / "r")]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("dlhw: error: --device")
+    assert not (tmp_path / "r").exists() and not (tmp_path / "runs").exists()

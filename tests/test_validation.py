@@ -36,3 +36,23 @@ def test_hyperparameters():
         check_int(0, "epochs")
     with pytest.raises(ConfigError, match="unknown activation 'gelu'; choose one of 'relu', 'tanh'"):
         check_choice("gelu", "activation", ("relu", "tanh"))
+
+
+def test_check_device(monkeypatch):
+    import torch
+
+    from dlhw.validation import check_device
+
+    assert check_device("cpu") == "cpu" and check_device(" CPU ") == "cpu"
+    with pytest.raises(ConfigError, match="must be cpu, cuda or cuda:N, got 'tpu'"):
+        check_device("tpu")
+    with pytest.raises(ConfigError, match="must be cpu, cuda or cuda:N"):
+        check_device("cuda:x")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ConfigError, match="--device cuda was given but .*; use --device cpu"):
+        check_device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert check_device("cuda") == "cuda" and check_device("cuda:1") == "cuda:1"
+    with pytest.raises(ConfigError, match="torch sees 2 GPU.*cuda:0 to cuda:1"):
+        check_device("cuda:2")

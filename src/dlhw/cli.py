@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dlhw import __version__
-from dlhw.errors import DlhwError
+from dlhw.errors import ConfigError, DlhwError
 
 if TYPE_CHECKING:  # imported on use: `dlhw --help` stays quick
     from dlhw.experiments.base import RunOptions
@@ -82,7 +82,10 @@ def cmd_run(argv: list[str]) -> int:
         group = p.add_argument_group(f"{exp.id} options")
         exp.add_arguments(group)
         exp.add_arguments(own)
-    args = p.parse_args(argv[1:])
+    args, unknown = p.parse_known_args(argv[1:])
+    if unknown:
+        raise ConfigError(f"{' '.join(unknown)}: not an option of {exp.id} ({exp.title}), which "
+                          f"would ignore it; `dlhw run {exp.id} --help` lists its options")
     own_names = set(vars(own.parse_known_args([])[0]))  # the experiment's own option names
     ctx = run_options(args).context(exp.id, {k: v for k, v in vars(args).items() if k in own_names})
     result = execute(exp, ctx)

@@ -49,7 +49,9 @@ def _train(prog: str, cfg: NetConfig, dataset: str, args: argparse.Namespace) ->
     from dlhw.data import load
     from dlhw.experiments.base import QUICK_EVAL_ROWS, QUICK_TRAIN_ROWS
     from dlhw.training.torch_loop import train_torch
+    from dlhw.validation import check_device
 
+    check_device(args.device)
     ds = load(dataset, data_dir=data_dir_of(args.data_path), dtype=np.float32)
     ds = ds.subset(QUICK_TRAIN_ROWS, QUICK_EVAL_ROWS) if args.quick else ds
     out = Path(args.out_dir or Path("runs") / prog.removesuffix(".py") / ds.name / f"{cfg.slug()}-s{args.seed}")

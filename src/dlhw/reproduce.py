@@ -17,6 +17,7 @@ from pathlib import Path
 from dlhw.errors import ConfigError, DlhwError
 from dlhw.experiments.base import Experiment, RunOptions
 from dlhw.results import ExperimentResult
+from dlhw.validation import check_device
 
 ERROR_LOG = "error.log"
 
@@ -92,7 +93,7 @@ def _report_missing_data(exps: list[Experiment], opts: RunOptions) -> None:
         if find(name, opts.data_dir) is None:
             users = [e.id for e in exps if name in datasets_of(e, opts.dataset)]
             print(f"missing data set {name} (needed by {len(users)} experiments): {fetch_hint(name)}")
-            if name == "emnist-letters":
+            if name == "emnist-letters" and find("fashion-mnist", opts.data_dir) is not None:
                 print("  or run the 2025-26 experiments on Fashion-MNIST: "
                       "dlhw reproduce --dataset fashion-mnist")
 
@@ -164,22 +165,11 @@ def run_all(exps: list[Experiment], missing: dict[str, str], opts: RunOptions) -
     return list(outcomes.values())
 
 
-def _check_device(device: str) -> None:
-    if device == "cpu":
-        return
-    if not device.startswith("cuda"):
-        raise ConfigError(f"--device must be cpu or cuda, got {device!r}")
-    import torch
-
-    if not torch.cuda.is_available():
-        raise ConfigError("--device cuda was given but torch sees no GPU; use --device cpu")
-
-
 def reproduce(opts: RunOptions, homework: str = "all", reports_dir: Path = Path("reports")) -> int:
     """Run, resume, report, summarise. Returns the process exit status (1 if anything failed).
 
     ``homework`` is ``"hw2122"``, ``"hw2526"`` or ``"all"``; the reports go to ``reports_dir``."""
-    _check_device(opts.device)
+    check_device(opts.device)
     start = time.perf_counter()
     exps, missing = plan(opts, homework)
     print(f"dlhw reproduce: {len(exps)} experiments ({homework}), "
@@ -187,12 +177,32 @@ def reproduce(opts: RunOptions, homework: str = "all", reports_dir: Path = Path(
           + (f", 2025-26 on {opts.dataset}" if opts.dataset else ""), flush=True)
     _report_missing_data(exps, opts)
     outcomes = run_all(exps, missing, opts)
-    report_ok = _build_reports(homework, Path(opts.runs_dir), Path(reports_dir))
+    nothing = nothing_reproduced(exps, outcomes, opts)
+    report_ok = nothing is None and _build_reports(homework, Path(opts.runs_dir), Path(reports_dir))
     print_summary(outcomes)
     failed = [o.exp_id for o in outcomes if o.status == "failed"]
     print(f"done in {time.perf_counter() - start:.1f} s; {len(failed)} failed"
           + (f": {', '.join(failed)}" if failed else ""))
+    if nothing is not None:
+        print(nothing)
     return 1 if failed or not report_ok else 0
+
+
+def nothing_reproduced(exps: list[Experiment], outcomes: list[Outcome], opts: RunOptions) -> str | None:
+    """A plain sentence when no experiment that trains on data ran or was kept (so no report is
+    built and the exit status is 1), else None."""
+    from dlhw.data import find
+
+    by_id = {e.id: e for e in exps}
+    needs_data = [o for o in outcomes if datasets_of(by_id[o.exp_id], opts.dataset)]
+    if not needs_data or any(o.status in ("ran", "kept") for o in needs_data):
+        return None
+    absent = [d for d in dict.fromkeys(d for e in exps for d in datasets_of(e, opts.dataset))
+              if find(d, opts.data_dir) is None]
+    why = f"the data is missing ({', '.join(absent)})" if absent else "every one failed or was skipped"
+    return (f"nothing was reproduced: no experiment that trains on data could run, because {why}; "
+            f"download it with `dlhw data fetch NAME` (or point --data-dir at a folder holding it) "
+            f"and rerun; no report was built")
 
 
 def _build_reports(homework: str, runs_root: Path, reports_dir: Path) -> bool:

@@ -105,3 +105,29 @@ def check_probability(value: Any, name: str) -> float:
     if v >= 1:
         raise ConfigError(f"{name} must be in [0, 1), got {value!r}")
     return v
+
+
+def check_device(device: Any) -> str:
+    """Return ``device`` (``cpu``, ``cuda`` or ``cuda:N``) if this torch can use it, else raise.
+
+    The one device check of every command (``dlhw run``, ``reproduce``, the shims), done before
+    any data is loaded: a CUDA device on a CPU-only torch build, or with no GPU visible, is one
+    ConfigError naming the fix. torch is imported only for a non-CPU device.
+    """
+    name = str(device).strip().lower()
+    if name == "cpu":
+        return name
+    kind, _, index = name.partition(":")
+    if kind != "cuda" or (index and not index.isdigit()):
+        raise ConfigError(f"--device must be cpu, cuda or cuda:N, got {device!r}")
+    import torch
+
+    if not torch.cuda.is_available():
+        why = ("this torch is a CPU-only build" if torch.version.cuda is None
+               else "torch sees no GPU (check the driver and CUDA_VISIBLE_DEVICES)")
+        raise ConfigError(f"--device {device} was given but {why}; use --device cpu, or install "
+                          f"torch's CUDA build (README: the CUDA build)")
+    n = torch.cuda.device_count()
+    if index and int(index) >= n:
+        raise ConfigError(f"--device {device}: torch sees {n} GPU(s), so use cuda:0 to cuda:{n - 1}")
+    return name

@@ -112,3 +112,41 @@ def test_a_failure_is_reported_and_the_others_still_run(tmp_path, monkeypatch, c
     assert not (tmp_path / "runs" / "hw2526.zz1" / "error.log").exists()
     rp.reproduce(_args(tmp_path, seed=1), reports_dir=reports)
     assert "hw2526.zz2: ran" in capsys.readouterr().out
+
+
+def test_no_data_at_all_says_nothing_was_reproduced(tmp_path, monkeypatch, capsys):
+    from dlhw.cli import main
+    from dlhw.data import locate
+
+    monkeypatch.delenv("DLHW_DATA_DIR", raising=False)
+    monkeypatch.setattr(locate, "SYSTEM_DIRS", {})
+    (tmp_path / "empty").mkdir()
+    rc = main(["reproduce", "--homework", "hw2122", "--quick", "--data-dir", str(tmp_path / "empty"),
+               "--runs-dir", str(tmp_path / "runs"), "--reports-dir", str(tmp_path / "reports")])
+    out = capsys.readouterr().out
+    assert rc == 1
+    assert "nothing was reproduced: no experiment that trains on data could run" in out
+    assert "missing (fashion-mnist, ames)" in out or "missing (ames, fashion-mnist)" in out
+    assert "dlhw data fetch NAME" in out and "no report was built" in out
+    assert not (tmp_path / "reports").exists()
+
+
+def test_fashion_mnist_is_not_suggested_when_it_is_missing_too(tmp_path, monkeypatch, capsys):
+    from dlhw import data
+    from dlhw import reproduce as rp
+    from dlhw.experiments.base import Experiment
+
+    def never(ctx):
+        raise AssertionError("must not run")
+
+    exps = [Experiment("hw2526.zz1", "needs letters", "hw2526", never, datasets=("emnist-letters",))]
+    monkeypatch.setattr(rp, "plan", lambda opts, homework: (exps, {"hw2526.zz1": "missing data: emnist-letters"}))
+    monkeypatch.setattr(data, "find", lambda name, data_dir=None: None)
+    assert rp.reproduce(_args(tmp_path), reports_dir=tmp_path / "reports") == 1
+    out = capsys.readouterr().out
+    assert "missing data set emnist-letters" in out and "--dataset fashion-mnist" not in out
+    assert "nothing was reproduced" in out
+    # with Fashion-MNIST present the substitution is offered
+    monkeypatch.setattr(data, "find", lambda name, data_dir=None: "/x" if name == "fashion-mnist" else None)
+    rp.reproduce(_args(tmp_path), reports_dir=tmp_path / "reports")
+    assert "dlhw reproduce --dataset fashion-mnist" in capsys.readouterr().out

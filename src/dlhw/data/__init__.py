@@ -69,7 +69,7 @@ def status(data_dir: str | os.PathLike | None = None) -> list[tuple[str, str]]:
     rows = []
     for name in NAMES:
         try:
-            ds = load(name, data_dir=data_dir, dtype=np.float32)
+            ds = load(name, data_dir=data_dir)  # float64, as load() gives
             rows.append((name, ds.describe()))
         except DataError as exc:
             rows.append((name, f"missing: {exc}"))

@@ -6,10 +6,12 @@ import time
 
 from dlhw.experiments.base import Experiment, RunContext
 from dlhw.results import ExperimentResult, save_result
+from dlhw.validation import check_device
 
 
 def execute(exp: Experiment, ctx: RunContext) -> ExperimentResult:
     """Run ``exp`` in ``ctx``, then write ``result.json`` (last, atomically) and return it."""
+    check_device(ctx.device)  # before any data is loaded or folder made
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     result = exp.run(ctx)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlhw.experiments.base import Experiment, RunContext
-from dlhw.experiments.hw2122.q3_classifiers import add_scratch_arguments, backend_option
+from dlhw.experiments.hw2122.q3_classifiers import backend_option, model_arguments
 from dlhw.results import ExperimentResult
 from dlhw.scratch import LinearRegression, NeuralRegression, solve_analytically
 from dlhw.training.plots import plot_history
@@ -79,7 +79,9 @@ def run_network(ctx: RunContext) -> ExperimentResult:
 
 EXPERIMENTS = [
     Experiment(id="hw2122.q2.2a", title="Linear regression on Ames by SGD vs the closed form (numpy)",
-               homework="hw2122", run=run_linear, add_arguments=add_scratch_arguments, datasets=("ames",)),
+               homework="hw2122", run=run_linear, add_arguments=model_arguments("linear_regression"),
+               datasets=("ames",)),
     Experiment(id="hw2122.q2.2b", title="One-hidden-layer ReLU network regression on Ames (numpy)",
-               homework="hw2122", run=run_network, add_arguments=add_scratch_arguments, datasets=("ames",)),
+               homework="hw2122", run=run_network, add_arguments=model_arguments("neural_regression"),
+               datasets=("ames",)),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from dlhw.experiments.base import Experiment, RunContext
@@ -34,10 +35,23 @@ class ClassifierSpec:
 def add_scratch_arguments(p: argparse.ArgumentParser) -> None:
     """Options of every scratch experiment: hyperparameter overrides, backend, resume."""
     p.add_argument("--learning-rate", type=float, default=None, help="SGD step (default: the text's)")
-    p.add_argument("--hidden-size", type=int, default=None, help="hidden units (MLP only)")
-    p.add_argument("--l2-penalty", type=float, default=None, help="L2 penalty (logistic regression)")
     p.add_argument("--backend", choices=BACKENDS, default=None, help="numpy reference or numba twin")
     p.add_argument("--no-resume", action="store_true", help="start over instead of resuming")
+
+
+def _model_arguments(p: argparse.ArgumentParser, kind: str) -> None:
+    """The scratch options plus only the hyperparameters model ``kind`` has, so that an option
+    the model would ignore (``--hidden-size`` for the perceptron) is refused by the parser."""
+    add_scratch_arguments(p)
+    if kind in ("mlp", "neural_regression"):
+        p.add_argument("--hidden-size", type=int, default=None, help="hidden units")
+    if kind == "logistic_regression":
+        p.add_argument("--l2-penalty", type=float, default=None, help="L2 penalty")
+
+
+def model_arguments(kind: str):
+    """``add_arguments`` of an experiment training model ``kind`` (see :func:`_model_arguments`)."""
+    return partial(_model_arguments, kind=kind)
 
 
 def backend_option(ctx: RunContext) -> dict[str, str]:
@@ -103,7 +117,7 @@ def experiment(spec: ClassifierSpec, homework: str, datasets: tuple[str, ...],
         return run_classifier(ctx, spec, pick_dataset(ctx) if pick_dataset else None)
 
     return Experiment(id=spec.exp_id, title=spec.title, homework=homework, run=run,
-                      add_arguments=add_scratch_arguments, datasets=datasets)
+                      add_arguments=model_arguments(spec.kind), datasets=datasets)
 
 
 EXPERIMENTS = [experiment(spec, "hw2122", ("fashion-mnist",)) for spec in SPECS]
