@@ -4,7 +4,7 @@ For each width: the 16 configurations (4 learning rates x dropout {0, 0.2} x l2 
 relu, one hidden layer, batch 64) on Fashion-MNIST, trained for the first ``--steps`` batches of
 an epoch (a) one after another with the plain loop's epoch function
 (:func:`dlhw.training.torch_loop.train_epoch`, dropout seeded as the plain loop seeds it) and (b)
-as one stacked ensemble (:func:`dlhw.nets.ensemble.train_stacked_epoch`). Timed: the setup
+as one stacked ensemble (:func:`dlhw.training.ensemble.train_stacked_epoch`). Timed: the setup
 (initial models, optimisers; stacking for the ensemble), counted once, and the training steps
 (not the per-epoch evaluation), extrapolated to a full epoch (``ceil(n_train / 64)`` steps):
 one epoch = setup + steps x ``ceil(n_train / 64) / --steps``. The best of ``--repeats``
@@ -25,9 +25,9 @@ import torch
 
 from dlhw.data import load
 from dlhw.nets import NetConfig, make_optimizer
-from dlhw.nets._stacked import StackedFFN
-from dlhw.nets._stacked_optim import StackedOptimizer
-from dlhw.nets.ensemble import train_stacked_epoch
+from dlhw.nets.stacked import StackedFFN
+from dlhw.training.ensemble import train_stacked_epoch
+from dlhw.training.stacked_optim import StackedOptimizer
 from dlhw.training.torch_loop import (
     dropout_seed,
     epoch_permutation,

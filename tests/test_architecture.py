@@ -13,12 +13,9 @@ import pytest
 from dlhw.testing import imports
 
 KNOWN_MODULE_CYCLES: set[tuple[str, ...]] = set()
-KNOWN_PACKAGE_CYCLES: set[tuple[str, ...]] = {("nets", "training")}
-KNOWN_PRIVATE: set[str] = {
-    "dlhw.nets.ensemble: torch_loop._Run",
-    "dlhw.nets.ensemble: torch_loop._finished",
-}
-KNOWN_BREACHES: set[str] = {"dlhw.nets.ensemble -> dlhw.training.torch_loop"}
+KNOWN_PACKAGE_CYCLES: set[tuple[str, ...]] = set()
+KNOWN_PRIVATE: set[str] = set()
+KNOWN_BREACHES: set[str] = set()
 
 
 @pytest.fixture(scope="module")

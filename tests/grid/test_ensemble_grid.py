@@ -9,7 +9,7 @@ from dlhw.grid import GridError, GridSpec, SerialBackend
 from dlhw.grid.ensemble import EnsembleWork, ensemble_runner, member_bytes
 from dlhw.io import load_npz
 from dlhw.nets import NetConfig
-from dlhw.nets import ensemble as ens
+from dlhw.training import ensemble as ens
 
 SPEC = GridSpec(base={"optimizer": "adam", "batch_size": 64, "epochs": 3},
                 axes={"hidden_size": (8, 16), "lr": (0.003, 0.001), "dropout": (0.0, 0.2)})
@@ -41,7 +41,7 @@ def test_groups_by_shape_and_splits_to_fit_the_budget(tiny, tmp_path):
 
 def test_interrupted_ensemble_grid_resumes_per_member(tiny, tmp_path, monkeypatch):
     reference = _runner(tmp_path / "ref", tiny).run(SPEC)
-    real_store, calls = ens._MemberRun.store_epoch, []
+    real_store, calls = ens.MemberRun.store_epoch, []
 
     def crash_mid_epoch_2(self, epoch, *args):  # 4 members of width 8 finish epoch 1, two epoch 2
         if epoch == 2 and sum(e == 2 for e in calls) == 2:
@@ -49,7 +49,7 @@ def test_interrupted_ensemble_grid_resumes_per_member(tiny, tmp_path, monkeypatc
         calls.append(epoch)
         return real_store(self, epoch, *args)
 
-    monkeypatch.setattr(ens._MemberRun, "store_epoch", crash_mid_epoch_2)
+    monkeypatch.setattr(ens.MemberRun, "store_epoch", crash_mid_epoch_2)
     with pytest.raises(GridError, match="simulated crash"):
         _runner(tmp_path / "run", tiny).run(SPEC)
     root = tmp_path / "run"
@@ -58,7 +58,7 @@ def test_interrupted_ensemble_grid_resumes_per_member(tiny, tmp_path, monkeypatc
     assert epochs == [1, 1, 2, 2]  # members stopped at different epochs
 
     calls.clear()
-    monkeypatch.setattr(ens._MemberRun, "store_epoch", real_store)
+    monkeypatch.setattr(ens.MemberRun, "store_epoch", real_store)
     resumed = _runner(root, tiny).run(SPEC)
     assert resumed.complete
     for a, b in zip(reference.records, resumed.records):

@@ -9,16 +9,16 @@ import torch
 from dlhw.errors import ConfigError, ShapeError
 from dlhw.io import load_json, load_npz
 from dlhw.nets import NetConfig, make_optimizer
-from dlhw.nets._stacked import StackedFFN
-from dlhw.nets._stacked_optim import StackedOptimizer
-from dlhw.nets.ensemble import (
+from dlhw.nets.stacked import StackedFFN
+from dlhw.training import torch_loop
+from dlhw.training.ensemble import (
     EnsembleMember,
     shape_key,
     train_ensemble,
     train_stacked_epoch,
 )
-from dlhw.training import torch_loop
 from dlhw.training.history import History
+from dlhw.training.stacked_optim import StackedOptimizer
 from dlhw.training.torch_loop import (
     as_tensors,
     dropout_seed,

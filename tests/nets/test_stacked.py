@@ -6,8 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dlhw.nets._stacked import StackedFFN
-from dlhw.nets._stacked_optim import StackedOptimizer
+from dlhw.nets.stacked import StackedFFN
+from dlhw.training.stacked_optim import StackedOptimizer
 
 
 def _net(activation: str, dropout: list[float], sizes=(12, 7, 5, 4), seed=0) -> StackedFFN:

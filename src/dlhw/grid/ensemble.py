@@ -1,10 +1,10 @@
-"""Grids of PyTorch configurations trained as vectorised ensembles (:mod:`dlhw.nets.ensemble`).
+"""Grids of PyTorch configurations trained as vectorised ensembles (:mod:`dlhw.training.ensemble`).
 
 >>> work = EnsembleWork(data=partial(load_ref, ref), config=net_config, data_seed=0)
 >>> result = ensemble_runner("runs/x/grid", work, jobs=1).run(spec)        # doctest: +SKIP
 >>> test = result.test_best(work.test)
 
-The runner groups the unfinished configurations by :func:`~dlhw.nets.ensemble.shape_key`
+The runner groups the unfinished configurations by :func:`~dlhw.training.ensemble.shape_key`
 (architecture, optimiser, batch size, epochs), splits each group so that one ensemble fits
 ``budget_bytes`` of memory (and, with several workers, so that every worker gets a group), and
 hands each group to :class:`EnsembleWork` as one task. Records are still written per member, so
@@ -26,7 +26,7 @@ from dlhw.grid.backends import Backend, local_backend
 from dlhw.grid.runner import GridRunner
 from dlhw.grid.store import Member
 from dlhw.nets import NetConfig
-from dlhw.nets.ensemble import EnsembleMember, shape_key, train_ensemble
+from dlhw.training.ensemble import EnsembleMember, shape_key, train_ensemble
 
 DEFAULT_BUDGET = 2 << 30  # bytes one ensemble may use (parameters, optimiser state, activations)
 FLOAT_BYTES = 4

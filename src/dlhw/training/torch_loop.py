@@ -38,7 +38,6 @@ from dlhw.training.plots import plot_history
 from dlhw.training.run_folder import (
     BEST_FILE,
     CONFIG_FILE,
-    RUN_FILE,  # noqa: F401 - nets/ensemble.py reads torch_loop.RUN_FILE until it uses RunFolder
     RunFolder,
     divergence_message,
     run_signature,
@@ -56,8 +55,9 @@ from dlhw.training.torch_epoch import (
     train_epoch,
 )
 
-__all__ = ["TrainResult", "as_tensors", "dropout_seed", "epoch_batches", "epoch_permutation",
-           "init_model", "plot_run", "seeded_torch_rng", "test_best", "train_epoch", "train_torch"]
+__all__ = ["TorchRun", "TrainResult", "as_tensors", "dropout_seed", "epoch_batches", "epoch_permutation",
+           "finished_result", "init_model", "plot_run", "seeded_torch_rng", "test_best", "train_epoch",
+           "train_torch"]
 
 
 EpochCallback = Callable[[int, dict[str, float]], None]
@@ -127,7 +127,7 @@ def train_torch(cfg: NetConfig | dict, dataset: Dataset, *, out_dir: str | Path,
     signature = run_signature(cfg.to_dict(), seed, dataset)
     folder = RunFolder(out, signature)
     with folder.lock():
-        done = _finished(out, signature)
+        done = finished_result(folder)
         if done is not None:
             return done
         other = folder.foreign()
@@ -135,47 +135,57 @@ def train_torch(cfg: NetConfig | dict, dataset: Dataset, *, out_dir: str | Path,
             raise folder.different_run_error(other)
         if other is not None:
             folder.clear()
-        run = _Run(cfg, seed, device, dataset, progress)
-        history = run.resume(out, signature)
+        shape = (int(dataset.n_classes), dataset.n_features)
+        run = TorchRun(cfg, seed, device, as_tensors(dataset, device), shape, folder, progress)
+        history = run.resume()
         folder.write_config()
         for epoch in range(history.epochs + 1, cfg.epochs + 1):
-            try:
-                metrics = run.epoch(epoch)
-            except DivergenceError as exc:
-                raise folder.record_diverged(exc) from None
+            metrics = run.epoch(epoch)  # a diverged epoch is recorded in the folder, then raised
             improved = history.append(**metrics)
-            run.save(out, signature, epoch, history, improved)
+            run.save(epoch, history, improved)
             if on_epoch is not None:
                 on_epoch(epoch, metrics)
-        return run.finish(out, signature, history, plots=plots, test=test)
+        return run.finish(history, plots=plots, test=test)
 
 
-def _finished(out: Path, signature: dict[str, Any]) -> TrainResult | None:
-    """The stored result of a finished run with this signature, else None (diverged: raise)."""
-    done = RunFolder(out, signature).finished()
+def finished_result(folder: RunFolder) -> TrainResult | None:
+    """The stored result of the finished run in ``folder``, else None (diverged: raise)."""
+    done = folder.finished()
     return None if done is None else TrainResult.from_dict(done)
 
 
-class _Run:
-    """The live state of one run: model, optimiser, tensors on the device."""
+class TorchRun:
+    """The live state of one torch run: model, optimiser, the data tensors (shared, never copied)
+    and its :class:`~dlhw.training.run_folder.RunFolder`. The plain loop trains it epoch by epoch;
+    the ensemble trainer trains many at once and uses only :meth:`resume`, :meth:`save`,
+    :meth:`diverged` and :meth:`finish`.
 
-    def __init__(self, cfg: NetConfig, seed: int, device: str, dataset: Dataset, progress: bool):
+    ``data`` is :func:`as_tensors`'s ``{"train"|"dev"|"test": (X, y)}``, ``shape`` is
+    ``(n_classes, n_features)``.
+    """
+
+    def __init__(self, cfg: NetConfig, seed: int, device: str, data: dict[str, tuple[torch.Tensor, ...]],
+                 shape: tuple[int, int], folder: RunFolder, progress: bool = False):
         self.cfg, self.seed, self.device, self.progress = cfg, int(seed), device, progress
-        self.data = as_tensors(dataset, device)
-        self.shape = (int(dataset.n_classes), dataset.n_features)
+        self.data, self.shape, self.folder = data, shape, folder
         self.model = init_model(cfg, *self.shape, self.seed, device)
         self.optimizer = make_optimizer(cfg.optimizer, self.model.parameters(), cfg.lr, cfg.l2)
         self.criterion = nn.CrossEntropyLoss()
         small = torch.device(device).type == "cpu" and cfg.batch_size <= ONE_THREAD_MAX_BATCH
         self.threads = 1 if small else None
 
-    def resume(self, out: Path, signature: dict[str, Any]) -> History:
+    def resume(self) -> History:
         """Load the last finished epoch's model, optimiser and history, if there is one."""
-        state = RunFolder(out, signature).state()
+        state = self.folder.state()
         if state is None:
             return History(monitor="dev_accuracy", mode="max", config=self.cfg.to_dict())
-        load_checkpoint(out / state["checkpoint"], self.model, self.optimizer)
+        load_checkpoint(self.folder.path / state["checkpoint"], self.model, self.optimizer)
         return History.from_dict(state["history"])
+
+    def diverged(self, epoch: int, loss: float) -> DivergenceError:
+        """The divergence error of ``epoch`` (mean loss ``loss``), recorded in the folder."""
+        return self.folder.record_diverged(DivergenceError(
+            divergence_message(epoch, self.cfg.lr, f"mean loss {loss}", optimizer=self.cfg.optimizer)))
 
     def epoch(self, epoch: int) -> dict[str, float]:
         """Train one epoch, then evaluate on train and dev; the epoch's metrics."""
@@ -191,27 +201,26 @@ class _Run:
                                      self.cfg.batch_size, progress=bar.update)
         trained = time.perf_counter()
         if not math.isfinite(train_loss):
-            raise DivergenceError(divergence_message(epoch, self.cfg.lr, f"mean loss {train_loss}",
-                                                     optimizer=self.cfg.optimizer))
+            raise self.diverged(epoch, train_loss) from None
         _, train_acc = evaluate(self.model, X, y, self.criterion)
         dev_loss, dev_acc = evaluate(self.model, *self.data["dev"], self.criterion)
         return {"train_loss": train_loss, "train_accuracy": train_acc, "dev_loss": dev_loss,
                 "dev_accuracy": dev_acc, "train_seconds": trained - start,
                 "epoch_seconds": time.perf_counter() - start}
 
-    def save(self, out: Path, signature: dict[str, Any], epoch: int, history: History,
-             improved: bool) -> None:
+    def save(self, epoch: int, history: History, improved: bool) -> None:
         """Best checkpoint (if improved), then the last one, then the pointer to it (atomic)."""
-        folder = RunFolder(out, signature)
+        folder = self.folder
         if improved:
-            save_checkpoint(folder.best_path, self.model, meta={"epoch": epoch, "fingerprint": signature})
+            meta = {"epoch": epoch, "fingerprint": folder.fingerprint}
+            save_checkpoint(folder.best_path, self.model, meta=meta)
         slot = folder.last_slot(epoch)  # never overwrites the checkpoint state.json points to
         save_checkpoint(slot, self.model, self.optimizer, meta={"epoch": epoch})
         folder.save_state(epoch, slot.name, history)
 
-    def finish(self, out: Path, signature: dict[str, Any], history: History, *,
-               plots: bool, test: bool) -> TrainResult:
+    def finish(self, history: History, *, plots: bool, test: bool) -> TrainResult:
         """Reload the best checkpoint, test it once, plot, and write ``run.json`` last."""
+        out, signature = self.folder.path, self.folder.fingerprint
         best = _load_best(out, self.cfg, self.shape, self.seed, self.device, signature)
         if best.epoch != history.best_epoch:
             raise CheckpointError(f"{out / BEST_FILE} is from epoch {best.epoch}, the "
@@ -224,9 +233,8 @@ class _Run:
                              seconds_per_epoch=float(np.mean(history.metrics["epoch_seconds"])),
                              out_dir=str(out), device=str(self.device),
                              figures=plot_run(history, out, title=self.cfg.describe()) if plots else {})
-        folder = RunFolder(out, signature)
-        folder.record_finished(result.to_dict())
-        folder.promote_last(history.epochs)  # final weights (and optimiser state) stay as last.npz
+        self.folder.record_finished(result.to_dict())
+        self.folder.promote_last(history.epochs)  # final weights (and optimiser state) stay as last.npz
         return result
 
 

@@ -10,9 +10,10 @@ weights (:func:`~dlhw.training.torch_loop.init_model`) and dropout masks
 same batches for every member. A member whose ``seed`` equals ``data_seed`` is the run
 ``train_torch(cfg, seed=seed)`` would do (exactly on the CPU, to float32 rounding).
 
-Each member writes the plain loop's files in its own ``out_dir`` (``config.json`` with the
-signature, plus ``data_seed``; ``state.json`` and ``last-*.npz`` after every epoch; ``best.npz``;
-``history.json``; ``run.json`` last), through the plain loop's own save code, so
+Each member is a :class:`~dlhw.training.torch_loop.TorchRun` on its own
+:class:`~dlhw.training.run_folder.RunFolder` (fingerprint: the plain loop's plus ``data_seed``),
+so it writes the plain loop's files (``config.json``; ``state.json`` and ``last-*.npz`` after
+every epoch; ``best.npz``; ``history.json``; ``run.json`` last) through the same code, and
 :func:`~dlhw.training.torch_loop.test_best` and the tables read them unchanged. Resuming works
 per member: finished members return their stored result, and members that stopped at different
 epochs continue in separate ensembles (a member's trajectory does not depend on the others).
@@ -21,6 +22,7 @@ A member whose loss becomes NaN/inf is recorded as diverged and leaves the ensem
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import time
@@ -35,21 +37,21 @@ from tqdm.auto import tqdm
 
 from dlhw.data import Dataset
 from dlhw.errors import CheckpointError, ConfigError, DivergenceError
-from dlhw.io import save_json
-from dlhw.nets._stacked import StackedFFN
-from dlhw.nets._stacked_optim import StackedOptimizer
-from dlhw.nets.config import NetConfig
-from dlhw.nets.step import make_optimizer
-from dlhw.training import torch_loop
+from dlhw.nets import NetConfig
+from dlhw.nets.stacked import StackedFFN
+from dlhw.training.history import History
+from dlhw.training.run_folder import RunFolder, run_signature
+from dlhw.training.stacked_optim import StackedOptimizer
 from dlhw.training.torch_loop import (
+    TorchRun,
     TrainResult,
     as_tensors,
     dropout_seed,
     epoch_permutation,
-    init_model,
+    finished_result,
 )
 
-__all__ = ["EnsembleMember", "Outcome", "shape_key", "train_ensemble", "train_stacked_epoch"]
+__all__ = ["EnsembleMember", "MemberRun", "Outcome", "shape_key", "train_ensemble", "train_stacked_epoch"]
 
 Outcome = TrainResult | DivergenceError
 EpochCallback = Callable[[int, list[dict[str, float]]], None]
@@ -72,41 +74,24 @@ def shape_key(cfg: NetConfig | dict) -> Hashable:
     return (c.model, *arch, c.optimizer, c.batch_size, c.epochs)
 
 
-class _MemberRun(torch_loop._Run):
-    """The plain loop's per-run state and file writing, for one member (data shared)."""
+class MemberRun:
+    """One member's :class:`TorchRun` and its history, while it trains in an ensemble."""
 
-    def __init__(self, member: EnsembleMember, data: dict, shape: tuple[int, int], device: str,
-                 signature: dict[str, Any]) -> None:  # no super().__init__: no data copy per member
-        self.cfg, self.seed, self.device, self.progress = member.config, int(member.seed), device, False
-        self.data, self.shape, self.threads = data, shape, None
-        self.model = init_model(self.cfg, *shape, self.seed, device)
-        self.optimizer = make_optimizer(self.cfg.optimizer, self.model.parameters(), self.cfg.lr, self.cfg.l2)
-        self.criterion = torch.nn.CrossEntropyLoss()
-        self.out, self.signature = Path(member.out_dir), signature
-        self.history = self.resume(self.out, signature)
-        save_json(self.out / "config.json", signature)
+    def __init__(self, run: TorchRun) -> None:
+        self.run, self.cfg, self.seed = run, run.cfg, run.seed
+        self.history: History = run.resume()
+        run.folder.write_config()
 
     def store_epoch(self, epoch: int, metrics: dict[str, float], stacked: StackedFFN,
                     opt: StackedOptimizer, i: int) -> None:
         """Append the epoch to the history, copy member ``i`` back, save best/last/state."""
         improved = self.history.append(**metrics)
-        stacked.copy_to(i, self.model)
-        for p, state in zip(self.model.parameters(), opt.member_state(i)):
+        model, optimizer = self.run.model, self.run.optimizer
+        stacked.copy_to(i, model)
+        for p, state in zip(model.parameters(), opt.member_state(i), strict=True):
             if state:
-                self.optimizer.state[p] = {k: v.to(p.device) if k != "step" else v for k, v in state.items()}
-        self.save(self.out, self.signature, epoch, self.history, improved)
-
-    def diverged(self, epoch: int, loss: float) -> DivergenceError:
-        exc = DivergenceError(f"training diverged at epoch {epoch} (lr={self.cfg.lr:g}, optimizer "
-                              f"{self.cfg.optimizer}): mean loss {loss}; lower the learning rate")
-        save_json(self.out / torch_loop.RUN_FILE, {"signature": self.signature, "status": "diverged",
-                                                   "message": str(exc)})
-        return exc
-
-
-def _signature(m: EnsembleMember, dataset: Dataset, data_seed: int) -> dict[str, Any]:
-    return {"config": m.config.to_dict(), "seed": int(m.seed), "data_seed": int(data_seed),
-            "dataset": dataset.name, "sizes": {k: len(v[1]) for k, v in dataset.splits().items()}}
+                optimizer.state[p] = {k: v.to(p.device) if k != "step" else v for k, v in state.items()}
+        self.run.save(epoch, self.history, improved)
 
 
 def train_ensemble(members: Sequence[EnsembleMember], dataset: Dataset, *, data_seed: int,
@@ -128,35 +113,38 @@ def train_ensemble(members: Sequence[EnsembleMember], dataset: Dataset, *, data_
     data = as_tensors(dataset, device)
     shape = (int(dataset.n_classes), dataset.n_features)
     outcomes: list[Outcome | None] = [None] * len(members)
-    pending: list[tuple[int, _MemberRun]] = []
-    for i, m in enumerate(members):
-        sig = _signature(m, dataset, data_seed)
-        try:
-            outcomes[i] = torch_loop._finished(m.out_dir, sig)
-        except DivergenceError as exc:
-            outcomes[i] = exc
-        if outcomes[i] is None:
-            pending.append((i, _MemberRun(m, data, shape, device, sig)))
-    pending.sort(key=lambda item: item[1].history.epochs)
-    for start, part in itertools.groupby(pending, key=lambda item: item[1].history.epochs):
-        part = list(part)
-        done = _Ensemble([r for _, r in part], data, data_seed, progress).train(start, on_epoch)
-        for (i, run), out in zip(part, done):
-            outcomes[i] = out if isinstance(out, DivergenceError) else run.finish(
-                run.out, run.signature, run.history, plots=plots, test=test)
+    pending: list[tuple[int, MemberRun]] = []
+    with contextlib.ExitStack() as locks:
+        for i, m in enumerate(members):
+            sig = run_signature(m.config.to_dict(), m.seed, dataset, data_seed=data_seed)
+            folder = RunFolder(m.out_dir, sig)
+            locks.enter_context(folder.lock())
+            try:
+                outcomes[i] = finished_result(folder)
+            except DivergenceError as exc:
+                outcomes[i] = exc
+            if outcomes[i] is None:
+                pending.append((i, MemberRun(TorchRun(m.config, m.seed, device, data, shape, folder))))
+        pending.sort(key=lambda item: item[1].history.epochs)
+        for start, part in itertools.groupby(pending, key=lambda item: item[1].history.epochs):
+            part = list(part)
+            done = _Ensemble([r for _, r in part], data, data_seed, progress).train(start, on_epoch)
+            for (i, member), out in zip(part, done, strict=True):
+                outcomes[i] = out if isinstance(out, DivergenceError) else member.run.finish(
+                    member.history, plots=plots, test=test)
     return outcomes  # type: ignore[return-value]
 
 
 class _Ensemble:
     """The members that resume from the same epoch, stacked, and their training epochs."""
 
-    def __init__(self, runs: list[_MemberRun], data: dict, data_seed: int, progress: bool) -> None:
+    def __init__(self, runs: list[MemberRun], data: dict, data_seed: int, progress: bool) -> None:
         self.runs, self.data, self.data_seed, self.progress = runs, data, int(data_seed), progress
         cfg = runs[0].cfg
         self.cfg = cfg
         dropout = [r.cfg.dropout if cfg.model == "mlp" else 0.0 for r in runs]
-        self.stacked = StackedFFN.from_modules([r.model for r in runs], cfg.activation, dropout)
-        self.opt = StackedOptimizer.from_torch([r.optimizer for r in runs], self.stacked.parameters())
+        self.stacked = StackedFFN.from_modules([r.run.model for r in runs], cfg.activation, dropout)
+        self.opt = StackedOptimizer.from_torch([r.run.optimizer for r in runs], self.stacked.parameters())
         self.active = list(range(len(runs)))  # positions in runs of the members still training
         self.device = self.stacked.weights[0].device
 
@@ -168,10 +156,10 @@ class _Ensemble:
                 break
             metrics = self.epoch(epoch)
             keep = []
-            for pos, (i, m) in enumerate(zip(self.active, metrics)):
+            for pos, (i, m) in enumerate(zip(self.active, metrics, strict=True)):
                 run = self.runs[i]
                 if not math.isfinite(m["train_loss"]):
-                    out[i] = run.diverged(epoch, m["train_loss"])
+                    out[i] = run.run.diverged(epoch, m["train_loss"])
                     continue
                 run.store_epoch(epoch, m, self.stacked, self.opt, pos)
                 keep.append(pos)
