@@ -48,6 +48,17 @@ PARAM_LABELS: dict[str, str] = {
     "model": "model", "b": "b",
 }
 
+FIGURE_LABELS: dict[str, str] = {
+    "best_curves": "training loss and validation accuracy per epoch of the best configuration",
+    "accuracy": "accuracy per epoch", "loss": "training loss per epoch", "rmse": "RMSE per epoch",
+    "distance": "distance of the SGD weights to the closed-form solution per epoch",
+    "functions": "the three functions of t", "derivatives": "their derivatives in t",
+    "train_accuracy_vs_width": "final training accuracy against the width",
+    "train_accuracy_vs_depth": "final training accuracy against the depth",
+    "grid": "every configuration", "per_width": "the best configuration of each width",
+    "per_depth": "the best configuration of each depth",
+}
+
 _WORDS = {"dev": "validation", "train": "training", "n": "number of", "max": "largest",
           "abs": "absolute", "lr": "learning rate", "l2": "L2", "rmse": "RMSE", "vs": "vs"}
 # A grid configuration id: the slug of its varied values, then "-" and eight hex digits.
@@ -63,6 +74,11 @@ def humanize(key: str) -> str:
 def metric_label(key: str) -> str:
     """The label of a metric (``dev_accuracy`` -> ``validation accuracy``)."""
     return METRIC_LABELS.get(key) or PARAM_LABELS.get(key) or humanize(key)
+
+
+def figure_label(name: str) -> str:
+    """What a run's figure (or table) ``name`` shows: ``best_curves`` -> ``training loss and ...``."""
+    return FIGURE_LABELS.get(name) or humanize(name)
 
 
 def axis_label(key: str) -> str:

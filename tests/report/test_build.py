@@ -27,7 +27,7 @@ def test_fabricated_result_shows_its_numbers_and_best_row(tmp_path, no_answers):
                                             "best_config": {"lr": 0.01, "hidden": 200}}, table=GRID)
     pdf, md = build_reports("hw2122", runs, tmp_path / "reports")
     text = " ".join(pdf_pages(pdf))
-    for number in ("0.8642", "0.8765", "0.6111", "0.4321", "lr = 0.0100, hidden = 200"):
+    for number in ("0.8642", "0.8765", "0.6111", "0.4321", "learning rate = 0.0100, hidden = 200"):
         assert number in text
     assert "Fabricated grid #1 (best_*)" in text
     bold = pdf_bold_runs(pdf)
@@ -135,3 +135,21 @@ def test_pdf_figures_use_their_png_twin_and_bad_images_are_contained(tmp_path, n
     assert "figures/hw2122.q3.1b/sub/curve.png" in md.read_text()
     assert "Figure figures/hw2122.q3.1b/accuracy.png cannot be embedded" in text
     assert "figure gone of hw2122.q3.1b: file gone.png is missing" in text
+
+
+def test_figures_are_embedded_as_vector_graphics(tmp_path, no_answers):
+    """The PDF report embeds a run's PDF twin (vector); report.md links the PNG; a broken vector
+    twin falls back to the raster."""
+    from dlhw.training.plots import plot_series
+
+    runs = tmp_path / "runs"
+    fabricate(runs, "hw2122.q4.2", metrics={"test_accuracy": 0.5})
+    plot_series({"train_loss": [3.0, 2.0, 1.0]}, runs / "hw2122.q4.2" / "accuracy", title="VECTOR-TITLE")
+    pdf, md = build_reports("hw2122", runs, tmp_path / "reports")
+    typ = (pdf.parent / "report.typ").read_text()
+    assert 'image("figures/hw2122.q4.2/accuracy.pdf"' in typ
+    assert "figures/hw2122.q4.2/accuracy.png" in md.read_text()
+    assert "VECTOR-TITLE" in " ".join(pdf_pages(pdf))  # text of a vector figure is extractable
+    (runs / "hw2122.q4.2" / "accuracy.pdf").write_bytes(b"%PDF-1.4 broken")
+    pdf, _ = build_reports("hw2122", runs, tmp_path / "reports")
+    assert 'image("figures/hw2122.q4.2/accuracy.png"' in (pdf.parent / "report.typ").read_text()

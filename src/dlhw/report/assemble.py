@@ -12,13 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dlhw.labels import config_label, figure_label, metric_label
 from dlhw.report import answers
 from dlhw.report.blocks import Block, Figure, Heading, Metrics, Paragraph, TableBlock, TypstSource
 from dlhw.report.markup import fmt_seconds, fmt_value, is_displayable
 from dlhw.report.outline import ALL, Outline, Section, View
-from dlhw.results import ExperimentResult
+from dlhw.results import ExperimentResult, Table
 
 _IMAGE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg")
+_VECTOR_SUFFIXES = (".pdf", ".svg")  # Typst (>= 0.14) embeds both as vector graphics
 
 
 @dataclass
@@ -89,7 +91,8 @@ def not_run_line(exp_id: str, src: Sources) -> Paragraph:
 def place_figure(exp_id: str, rel: str, src: Sources) -> str | None:
     """Copy a run's figure next to the report; its path relative to the report, or None.
 
-    A PDF figure is replaced by its PNG (or SVG) twin, since Typst embeds only raster and SVG."""
+    A PDF figure is replaced by its PNG (or SVG) twin, for the Markdown report; its vector twin
+    (PDF or SVG, see :func:`vector_twin`) is copied beside it for the PDF report."""
     path = src.runs_root / exp_id / rel
     if path.suffix.lower() not in _IMAGE_SUFFIXES:
         twins = [path.with_suffix(s) for s in _IMAGE_SUFFIXES if path.with_suffix(s).is_file()]
@@ -102,7 +105,37 @@ def place_figure(exp_id: str, rel: str, src: Sources) -> str | None:
                                                 else Path(path.name))
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, dest)
+    for suffix in _VECTOR_SUFFIXES:
+        if path.with_suffix(suffix).is_file() and suffix != path.suffix.lower():
+            shutil.copyfile(path.with_suffix(suffix), dest.with_suffix(suffix))
     return dest.relative_to(src.out_dir).as_posix()
+
+
+def vector_twin(placed: str, src: Sources) -> str | None:
+    """The vector version (PDF, then SVG) of a placed figure, if the run wrote one: Typst embeds
+    it as vector graphics, so the PDF report's curves and labels stay sharp at any zoom."""
+    for suffix in _VECTOR_SUFFIXES:
+        twin = Path(placed).with_suffix(suffix)
+        if (src.out_dir / twin).is_file():
+            return twin.as_posix()
+    return None
+
+
+def labelled_value(v: object) -> str:
+    """A metric's value as report text, its keys as human labels: a grid's ``{config id: value}``
+    reads ``learning rate 0.001: 0.7260; ...``, a configuration ``learning rate = 0.001, ...``."""
+    if not isinstance(v, Mapping):
+        return fmt_value(v)
+    ids = [str(k) for k in v if config_label(str(k)) != str(k)]
+    if ids:
+        return "; ".join(f"{config_label(str(k))}: {fmt_value(x)}" for k, x in v.items())
+    return ", ".join(f"{metric_label(str(k))} = {fmt_value(x)}" for k, x in v.items())
+
+
+def labelled_table(t: Table) -> Table:
+    """``t`` with human column labels (``best_dev_accuracy`` -> ``best validation accuracy``)."""
+    return Table(columns=[metric_label(c) for c in t.columns], rows=t.rows, highlight=t.highlight,
+                 caption=t.caption)
 
 
 def run_blocks(exp_id: str, show: dict[str, list[str]], src: Sources, first: bool) -> list[Block]:
@@ -114,16 +147,16 @@ def run_blocks(exp_id: str, show: dict[str, list[str]], src: Sources, first: boo
     config = {k: v for k, v in r.config.items() if is_displayable(v)}
     if first and config:
         blocks.append(Paragraph(f"Configuration: {fmt_value(config)}.", "meta"))
-    rows = [(k, fmt_value(r.metrics[k])) for k in show["metrics"]]
+    rows = [(metric_label(k), labelled_value(r.metrics[k])) for k in show["metrics"]]
     if rows:
         blocks.append(Metrics(rows))
     for name in show["tables"]:
         t = r.tables[name]
-        blocks.append(TableBlock(t, t.caption or f"{r.title}: {name}"))
+        blocks.append(TableBlock(labelled_table(t), t.caption or f"{r.title}: {figure_label(name)}"))
     for name in show["figures"]:
         placed = place_figure(exp_id, r.figures[name], src)
-        caption = f"{r.title}: {name} ({exp_id})"
-        blocks.append(Figure(placed, caption) if placed else
+        caption = f"{figure_label(name)[:1].upper()}{figure_label(name)[1:]} ({r.title})."
+        blocks.append(Figure(placed, caption, vector_twin(placed, src)) if placed else
                       Paragraph(f"figure {name} of {exp_id}: file {r.figures[name]} is missing "
                                 f"from {src.runs_root / exp_id}.", "error"))
     if first:

@@ -57,10 +57,12 @@ class TableBlock:
 
 @dataclass
 class Figure:
-    """An image at ``path`` (relative to the report's folder)."""
+    """An image at ``path`` (relative to the report's folder; raster, for the Markdown report)
+    and its ``vector`` twin (PDF or SVG, for the PDF report), if any."""
 
     path: str
     caption: str
+    vector: str | None = None
 
 
 @dataclass

@@ -86,7 +86,8 @@ def _compiles(out_dir: Path, b: TypstSource | Figure) -> str | None:
 
     probe = out_dir / "_probe.typ"
     call = "include" if isinstance(b, TypstSource) else "image"
-    probe.write_text(f"#{call}({typst_render.typst_string(b.path)})\n", encoding="utf-8")
+    path = b.path if isinstance(b, TypstSource) else (b.vector or b.path)
+    probe.write_text(f"#{call}({typst_render.typst_string(path)})\n", encoding="utf-8")
     try:
         typst.compile(str(probe), root=str(out_dir), ignore_system_fonts=True)
         return None
@@ -101,6 +102,9 @@ def _without_broken_sources(out_dir: Path, blocks: list[Block]) -> list[Block]:
     out: list[Block] = []
     for b in blocks:
         error = _compiles(out_dir, b) if isinstance(b, (TypstSource, Figure)) else None
+        if error is not None and isinstance(b, Figure) and b.vector:
+            b = replace(b, vector=None)  # an unreadable vector twin: embed the raster instead
+            error = _compiles(out_dir, b)
         if error is None:
             out.append(b)
         elif isinstance(b, Figure):

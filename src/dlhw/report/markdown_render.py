@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dlhw.report.blocks import (Block, Figure, Heading, Metrics, Paragraph, TableBlock,
                                 TitlePage, TypstSource)
 from dlhw.report.markup import fmt_value, md_escape
+from dlhw.report.typst_markdown import TypstConversionError, typst_to_markdown
 from dlhw.results import Table
 
 _PREFIX = {"question": "> **The text asks:** ", "meta": "*", "notrun": "**Not run.** ",
@@ -41,9 +42,13 @@ def _title(b: TitlePage) -> str:
 
 
 def _source(b: TypstSource) -> str:
+    """An answer as Markdown with ``$`` maths; its Typst source if it cannot be converted."""
     kind = "Written answer" if b.kind == "answer" else "Discussion from the measured results"
-    fence = "````" if "```" in b.source else "```"
-    return f"**{kind} ({b.label})**, Typst source:\n\n{fence}typst\n{b.source.rstrip()}\n{fence}"
+    try:
+        return f"**{kind} ({b.label})**\n\n{typst_to_markdown(b.source).rstrip()}"
+    except TypstConversionError:
+        fence = "````" if "```" in b.source else "```"
+        return f"**{kind} ({b.label})**, Typst source:\n\n{fence}typst\n{b.source.rstrip()}\n{fence}"
 
 
 def render_block(b: Block) -> str:

@@ -59,7 +59,7 @@ def render_block(b: Block) -> str:
     if isinstance(b, TableBlock):
         return table_call(b.table, b.caption)
     if isinstance(b, Figure):
-        return (f"#figure(image({typst_string(b.path)}, width: 80%), "
+        return (f"#figure(image({typst_string(b.vector or b.path)}, width: 80%), "
                 f"caption: {content(b.caption)})")
     if isinstance(b, TypstSource):
         kind = "Written answer" if b.kind == "answer" else "Discussion from the measured results"
