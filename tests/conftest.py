@@ -11,6 +11,10 @@ from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
 
+# Ray (tests/grid) keeps every address on 127.0.0.1: without this, a driver given "127.0.0.1:port"
+# connects to the machine's own interface address instead. Ray reads it once, when first imported.
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+
 # Property tests draw the same examples on every run (a test run is reproducible, and CI cannot
 # fail on an example no earlier run saw); DLHW_HYPOTHESIS_EXPLORE=1 draws fresh ones to hunt bugs.
 settings.register_profile("dlhw", derandomize=True, deadline=None)

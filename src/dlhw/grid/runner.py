@@ -10,9 +10,10 @@ per member, so resuming works at member granularity whatever the grouping.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from dlhw.grid.backends import Backend, local_backend
 from dlhw.grid.results import GridResult
 from dlhw.grid.spec import GridSpec
 from dlhw.grid.store import GridStore, Member
+from dlhw.grid.transfer import MemberFiles
 from dlhw.io import save_json
 from dlhw.rng import child_seed
 
@@ -59,6 +61,37 @@ def _run_task(task: _Task) -> list[str]:
     for m, metrics in zip(task.members, outputs):
         store.write_record(m, metrics, seconds)
     return [m.id for m in task.members]
+
+
+def _run_task_detached(task: _Task) -> list[MemberFiles]:
+    """Remote worker: run the task in a temporary folder, return each member's files.
+
+    The worker never touches the grid's root (it need not see it); the driver writes the
+    returned files into the root (:meth:`MemberFiles.install`).
+    """
+    with tempfile.TemporaryDirectory(prefix="dlhw-task-") as tmp:
+        members = tuple(replace(m, out_dir=Path(tmp) / m.id) for m in task.members)
+        _run_task(replace(task, root=Path(tmp), members=members))
+        return [MemberFiles.collect(m.out_dir, m.id) for m in members]
+
+
+def _install(store: GridStore, members: tuple[Member, ...], outputs: list[MemberFiles]) -> None:
+    """Driver: write a detached task's member files into the grid's root (records last)."""
+    if [o.id for o in outputs] != [m.id for m in members]:
+        raise DlhwError(f"a worker returned files of {[o.id for o in outputs]} for "
+                        f"{[m.id for m in members]}; rerun the grid")
+    for m, files in zip(members, outputs):
+        store.prepare(m)
+        files.install(m.out_dir)
+
+
+def _note_failure(store: GridStore, members: tuple[Member, ...], exc: BaseException) -> None:
+    """Driver: each member's ``failed.json`` (best effort: the GridError names the failure too)."""
+    for m in members:
+        try:
+            store.write_failure(m.id, exc)
+        except OSError:
+            pass
 
 
 @dataclass
@@ -162,11 +195,19 @@ class GridRunner:
         try:
             show(0)
             stop = lambda: self.fail_fast and bool(failures)  # noqa: E731
-            for finished, (i, _ids, exc) in enumerate(backend.imap(_run_task, tasks, stop=stop), 1):
+            detached = getattr(backend, "detached", False)  # workers without the root's file system
+            work = _run_task_detached if detached else _run_task
+            for finished, (i, out, exc) in enumerate(backend.imap(work, tasks, stop=stop), 1):
                 n = len(tasks[i].members)
                 self.dispatched.append([m.id for m in tasks[i].members])
+                if detached and exc is None:
+                    try:
+                        _install(GridStore(self.root), tasks[i].members, out)
+                    except (OSError, DlhwError) as err:  # e.g. a full disk: those members fail
+                        exc = err
                 if exc is not None:
                     failures.extend((m.id, exc) for m in tasks[i].members)
+                    _note_failure(GridStore(self.root), tasks[i].members, exc)
                 queued -= n
                 show(finished, 0 if exc is not None else n)
         finally:

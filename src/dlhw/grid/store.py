@@ -6,6 +6,7 @@ Layout under the grid's root::
     <root>/<config id>/run/...        whatever the work writes: history.json, checkpoint.npz, ...
     <root>/<config id>/record.json    the result; written LAST and atomically
     <root>/<config id>/test.json      test metrics, only ever for the best configuration
+    <root>/<config id>/failed.json    the error of the last failed attempt (removed on success)
 
 A configuration is finished exactly when ``record.json`` exists. A run killed mid-way (even by
 ``kill -9``) leaves no record, so it is run again (the work may resume from its own files).
@@ -26,6 +27,7 @@ from dlhw.io import load_json, save_json
 CONFIG_FILE = "config.json"
 RECORD_FILE = "record.json"
 TEST_FILE = "test.json"
+FAILED_FILE = "failed.json"
 RUN_DIR = "run"  # the work's own files, kept apart from the store's config.json and record.json
 
 
@@ -94,7 +96,13 @@ class GridStore:
                   "seconds": round(seconds, 3),
                   "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
         save_json(self.folder(member.id) / RECORD_FILE, record)
+        (self.folder(member.id) / FAILED_FILE).unlink(missing_ok=True)
         return record
+
+    def write_failure(self, config_id: str, exc: BaseException) -> None:
+        """Record why ``config_id`` failed (``failed.json``); it stays unfinished, so a rerun retries it."""
+        save_json(self.folder(config_id) / FAILED_FILE, {"id": config_id, "error": type(exc).__name__,
+                                                          "message": str(exc)})
 
     def read_record(self, config_id: str) -> dict[str, Any]:
         return load_json(self.folder(config_id) / RECORD_FILE)

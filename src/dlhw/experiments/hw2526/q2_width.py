@@ -12,6 +12,7 @@ hw2526.q2.3a (:mod:`dlhw.experiments.hw2526.q2_depth`).
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -66,8 +67,13 @@ def run_sweep(ctx: RunContext, spec: GridSpec, name: str) -> tuple[GridResult, d
     ref = DataRef(ctx.dataset or "emnist-letters", ctx.data_dir, ctx.quick, dtype="float32")
     ds = load_ref(ref)
     backend = make_backend(ctx.option("backend", "local"), jobs=ctx.jobs, address=ctx.option("address"),
-                           num_gpus=1 if ctx.device.startswith("cuda") else 0)
-    work = EnsembleWork(data=partial(load_ref, ref), config=net_config, data_seed=ctx.seed,
+                           num_gpus=ctx.option("num_gpus", 1 if ctx.device.startswith("cuda") else 0))
+    data = partial(load_ref, ref)
+    if ctx.option("ship_data", False):  # each Ray node gets the data once, through the object store
+        if not hasattr(backend, "share"):
+            raise ConfigError("--ship-data is for --backend ray; drop it or add --backend ray")
+        data = backend.share(ds)
+    work = EnsembleWork(data=data, config=net_config, data_seed=ctx.seed,
                         device=ctx.device, progress=ctx.progress and backend.jobs == 1)
     shapes = {work.key(c.params) for c in spec.expand()}
     runner = ensemble_runner(ctx.out_dir / "grid", work, n_features=ds.n_features,
@@ -80,9 +86,9 @@ def run_sweep(ctx: RunContext, spec: GridSpec, name: str) -> tuple[GridResult, d
         getattr(backend, "close", lambda: None)()
     if not result.complete:
         raise ConfigError(f"{len(spec) - len(result.records)} configurations have no record in "
-                          f"{runner.root}; with --backend ray the grid folder must be on a file "
-                          f"system the workers share. Rerun to resume")
-    return result, result.test_best(work.test), ref
+                          f"{runner.root}; rerun to resume")
+    local = replace(work, data=partial(load_ref, ref))  # the driver tests the best with its own copy
+    return result, result.test_best(local.test), ref
 
 
 def best_per(result: GridResult, axis: str) -> dict[Any, int]:
@@ -138,9 +144,16 @@ def best_summary(result: GridResult, test: dict[str, float]) -> tuple[dict[str, 
 
 
 def add_backend_arguments(p: argparse.ArgumentParser) -> None:
-    """``--backend``, ``--address``, ``--budget-mb``: where and in how much memory ensembles run."""
+    """``--backend``, ``--address``, ``--ship-data``, ``--budget-mb``: where and in how much memory
+    ensembles run (:mod:`dlhw.grid.ray_backend`: no shared file system needed)."""
     p.add_argument("--backend", choices=BACKENDS, default=None, help="where the ensembles run (default local)")
     p.add_argument("--address", default=None, help="Ray cluster address (with --backend ray)")
+    p.add_argument("--ship-data", action="store_true", default=None,
+                   help="with --backend ray: send the data set to each node once through Ray's object "
+                        "store (default: every node reads its own --data-dir)")
+    p.add_argument("--num-gpus", type=float, default=None,
+                   help="with --backend ray: GPUs each ensemble reserves (default 1 with --device cuda, "
+                        "else 0; 0.5 puts two ensembles on one GPU)")
     p.add_argument("--budget-mb", type=int, default=None, help="memory per ensemble (default 2048)")
 
 
