@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import sys
+import time
 from functools import partial
 
 import pytest
@@ -47,3 +50,44 @@ def test_grid_on_ray_then_resumed_locally(data_dir, tmp_path):
     again = local.run(SPEC)
     assert local.dispatched == []  # every record was written by the Ray workers
     assert again.table().rows == on_ray.table().rows
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_address_where_nothing_listens_fails_at_once_with_one_line():
+    pytest.importorskip("ray", reason="Ray is not installed (pip install dlhw[distributed])")
+    from dlhw.grid.ray_backend import RayBackend
+
+    start = time.monotonic()
+    with pytest.raises(ConfigError, match=r"cannot reach the Ray cluster at 127\.0\.0\.1:\d+ "
+                                          r"\(Connection refused within 15 s\).*ray start --head"):
+        RayBackend(f"127.0.0.1:{_free_port()}")
+    assert time.monotonic() - start < 5
+    with pytest.raises(ConfigError, match="not HOST:PORT"):
+        RayBackend("head-without-port")
+
+
+CONNECT = """
+import socket, sys
+from dlhw.errors import ConfigError
+from dlhw.grid.ray_backend import RayBackend
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen()   # answers TCP, but is no Ray head
+try:
+    RayBackend(f"127.0.0.1:{srv.getsockname()[1]}", connect_timeout=3)
+except ConfigError as exc:
+    print(exc)
+    sys.exit(2)
+"""
+
+
+def test_an_address_that_is_no_ray_head_fails_within_the_timeout():
+    pytest.importorskip("ray", reason="Ray is not installed (pip install dlhw[distributed])")
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", CONNECT], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stdout.count("\n") == 1 and "no Ray cluster answered at 127.0.0.1:" in proc.stdout
+    assert "within 3 s" in proc.stdout and time.monotonic() - start < 30
