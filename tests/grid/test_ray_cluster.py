@@ -28,13 +28,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ray_toy import SharedSum, attempts, slow
 
 from dlhw.grid import GridRunner, GridSpec, SerialBackend
 from dlhw.io import load_json, load_npz
-from ray_toy import SharedSum, attempts, slow
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install dlhw[distributed])")
-from ray.cluster_utils import Cluster  # noqa: E402
+from ray.cluster_utils import Cluster
 
 HERE = Path(__file__).resolve().parent
 NODE = {"num_cpus": 1, "node_ip_address": "127.0.0.1", "include_dashboard": False,
@@ -57,7 +57,8 @@ def _sockets(pids: set[int]) -> list[tuple[str, str, str, int]]:
     """TCP sockets of ``pids``: (state, local ip, peer ip, pid), from ``ss -tanp`` (or psutil)."""
     out = []
     if shutil.which("ss"):
-        text = subprocess.run(["ss", "-tanpH"], capture_output=True, text=True, timeout=10).stdout
+        text = subprocess.run(["ss", "-tanpH"], capture_output=True, text=True, timeout=10,
+                              check=True).stdout
         for line in text.splitlines():
             parts = line.split()
             if len(parts) < 6 or "pid=" not in parts[-1]:
@@ -169,7 +170,7 @@ def test_ensemble_grid_on_three_nodes_equals_the_local_run(cluster, data_dir, tm
     work = EnsembleWork(data=partial(load_ref, ref), data_seed=0)
     backend = RayBackend()
     assert backend.jobs == 2  # the two worker nodes' CPUs; the head has none
-    kw = dict(n_features=ds.n_features, n_classes=ds.n_classes, spec_groups=2, progress=False)
+    kw = {"n_features": ds.n_features, "n_classes": ds.n_classes, "spec_groups": 2, "progress": False}
     on_ray = ensemble_runner(tmp_path / "ray", work, backend=backend, **kw)
     t0 = time.perf_counter()
     result = _with_deadline(on_ray.run, spec)
@@ -318,7 +319,7 @@ def test_worker_node_killed_mid_task_the_grid_completes(cluster, tmp_path):
     assert killed, "no task started on a worker node"
     retried = [s for s in starts if s[0] == killed["member"]]
     assert len(retried) == 2 and retried[1][1] != killed["node"]  # rerun on the other node
-    assert result.complete and sorted(sum(runner.dispatched, [])) == sorted(c.id for c in spec.expand())
+    assert result.complete and sorted(i for ids in runner.dispatched for i in ids) == sorted(c.id for c in spec.expand())
     assert len(starts) == 7  # six members, one of them twice
     assert sorted(e[0] for e in ends) == sorted(c.id for c in spec.expand())  # each finished once
     assert result.table(["seed_echo"]).rows == expected.table(["seed_echo"]).rows

@@ -38,6 +38,7 @@ per ensemble; fractions such as 0.5 put two tasks on one GPU).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import socket
@@ -231,10 +232,8 @@ class RayBackend(Backend):
                         yield i, None, exc
         finally:
             for ref in running:  # an interrupted driver: don't leave tasks running for nobody
-                try:
+                with contextlib.suppress(Exception):  # Ray already gone: nothing left to cancel
                     ray.cancel(ref, force=True)
-                except Exception:  # noqa: BLE001 - Ray already gone: nothing left to cancel
-                    pass
 
     def close(self) -> None:
         """Shut Ray down if this backend started it."""

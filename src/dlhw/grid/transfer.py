@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from dlhw.errors import CheckpointError
-from dlhw.io import atomic_write_bytes, load_json, load_npz, save_json, save_npz
 from dlhw.grid.store import CONFIG_FILE, FAILED_FILE, RECORD_FILE
+from dlhw.io import atomic_write_bytes, load_json, load_npz, save_json, save_npz
 
 STAGING = ".incoming"  # the driver assembles a member's files here, then moves them into place
 
