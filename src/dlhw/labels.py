@@ -48,6 +48,9 @@ PARAM_LABELS: dict[str, str] = {
     "model": "model", "b": "b",
 }
 
+DATASET_LABELS: dict[str, str] = {"fashion-mnist": "Fashion-MNIST", "emnist-letters": "EMNIST Letters",
+                                   "ames": "Ames housing"}
+
 FIGURE_LABELS: dict[str, str] = {
     "best_curves": "training loss and validation accuracy per epoch of the best configuration",
     "accuracy": "accuracy per epoch", "loss": "training loss per epoch", "rmse": "RMSE per epoch",

@@ -50,7 +50,7 @@ def test_every_written_answer_converts():
     assert files
     for path in files:
         md = typst_to_markdown(path.read_text(encoding="utf-8"))
-        maths = re.findall(r"\$\$(.*?)\$\$|\$(.*?)\$", md, flags=re.S)
+        maths = re.findall(r"\$\$(.*?)\$\$|\$(.*?)\$", md, flags=re.DOTALL)
         assert maths, path
         for display, inline in maths:
             tex = display or inline

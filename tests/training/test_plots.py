@@ -27,13 +27,13 @@ def test_plotting_leaves_the_backend_and_pyplot_alone(tmp_path):
 
 
 def test_epoch_axes_have_integer_ticks():
-    fig, ax = new_figure(4, 3)
+    _, ax = new_figure(4, 3)
     ax.plot([1, 2, 3], [0.5, 0.4, 0.3])
     ticks_before = list(ax.get_xticks())
     assert any(not float(t).is_integer() for t in ticks_before)  # matplotlib's default: 1.25, 1.5 ...
     _integer_ticks(ax, [1, 2, 3])
     assert all(float(t).is_integer() for t in ax.get_xticks())
-    fig2, ax2 = new_figure(4, 3)
+    _, ax2 = new_figure(4, 3)
     ax2.plot([0.5, 1.5], [0, 1])
     _integer_ticks(ax2, [0.5, 1.5])  # real-valued x (t of q3.3) keeps fractional ticks
     assert any(not float(t).is_integer() for t in ax2.get_xticks())

@@ -120,7 +120,7 @@ class _MathParser:
                 self.skip_ws()
                 self.take()
                 self.skip_ws()
-                den, den_bare = self.attached()
+                _, den_bare = self.attached()
                 item = rf"\frac{{{bare}}}{{{den_bare}}}"
             parts.append(item)
         return " ".join(p for p in parts if p)

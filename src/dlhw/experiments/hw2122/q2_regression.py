@@ -13,6 +13,7 @@ import numpy as np
 
 from dlhw.experiments.base import Experiment, RunContext
 from dlhw.experiments.hw2122.q3_classifiers import backend_option, model_arguments
+from dlhw.labels import DATASET_LABELS
 from dlhw.results import ExperimentResult
 from dlhw.scratch import LinearRegression, NeuralRegression, solve_analytically
 from dlhw.training.plots import plot_history
@@ -25,7 +26,7 @@ HIDDEN = 150
 
 def _train(ctx: RunContext, exp_id: str, model, data, hook=None):
     lr = ctx.option("learning_rate", LEARNING_RATE)
-    title = f"{exp_id} on ames: {describe(model, lr, ctx.seed)}"
+    title = f"{DATASET_LABELS['ames']}: {describe(model, lr, ctx.seed)}"
     res = train(model, data, epochs=ctx.n_epochs(EPOCHS), learning_rate=lr, seed=ctx.seed,
                 out_dir=ctx.out_dir, resume=False if ctx.option("no_resume") else "auto",
                 **backend_option(ctx), epoch_hook=hook, progress=ctx.progress,

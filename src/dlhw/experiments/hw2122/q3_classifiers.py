@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any
 
 from dlhw.experiments.base import Experiment, RunContext
+from dlhw.labels import DATASET_LABELS
 from dlhw.results import ExperimentResult
 from dlhw.scratch import BACKENDS, make_model
 from dlhw.training.protocol import describe, train
@@ -81,7 +82,7 @@ def run_classifier(ctx: RunContext, spec: ClassifierSpec, dataset: str | None = 
     lr, model_kw = _hyper(ctx, spec)
     model = make_model(spec.kind, n_classes=data.n_classes, n_features=data.n_features, **model_kw)
     lr = model.default_learning_rate if lr is None else lr
-    title = f"{spec.exp_id} on {name}: {describe(model, lr, ctx.seed)}"
+    title = f"{DATASET_LABELS.get(name, name)}: {describe(model, lr, ctx.seed)}"
     res = train(model, data, epochs=ctx.n_epochs(spec.epochs), learning_rate=lr, seed=ctx.seed,
                 out_dir=ctx.out_dir, resume=False if ctx.option("no_resume") else "auto",
                 track_test=spec.track_test, **backend_option(ctx),
