@@ -65,40 +65,55 @@ def guarded(prog: str, fn: Callable[..., int], *args: Any) -> int:
 
 
 def cmd_run(argv: list[str]) -> int:
-    """``dlhw run ID [options]``: parse common options, then the experiment's own."""
-    from dlhw.experiments import get_experiment
-    from dlhw.experiments.execute import execute
+    """``dlhw run ID [options]``: parse common options, then the experiment's own.
+
+    Only the catalogue and the experiment's option builder are imported to parse; a request
+    whose result is already stored is answered from it, before the experiment is imported.
+    """
+    from dlhw.experiments.catalog import find_entry
 
     if not argv or argv[0] in ("-h", "--help"):
         print("usage: dlhw run ID [options]   (dlhw list shows the ids; dlhw run ID --help its options)")
         return 0
-    exp = get_experiment(argv[0])
-    p = argparse.ArgumentParser(prog=f"dlhw run {exp.id}", description=exp.title)
+    entry = find_entry(argv[0])
+    p = argparse.ArgumentParser(prog=f"dlhw run {entry.id}", description=entry.title)
     add_common_run_options(p)
     p.add_argument("--epochs", type=int, default=None, help="override the text's epoch count")
     p.add_argument("--out", default=None, help="output folder (default RUNS_DIR/ID)")
     own = argparse.ArgumentParser(add_help=False)
-    if exp.add_arguments is not None:
-        group = p.add_argument_group(f"{exp.id} options")
-        exp.add_arguments(group)
-        exp.add_arguments(own)
+    add_arguments = entry.add_arguments()
+    if add_arguments is not None:
+        add_arguments(p.add_argument_group(f"{entry.id} options"))
+        add_arguments(own)
     args, unknown = p.parse_known_args(argv[1:])
     if unknown:
-        raise ConfigError(f"{' '.join(unknown)}: not an option of {exp.id} ({exp.title}), which "
-                          f"would ignore it; `dlhw run {exp.id} --help` lists its options")
+        raise ConfigError(f"{' '.join(unknown)}: not an option of {entry.id} ({entry.title}), which "
+                          f"would ignore it; `dlhw run {entry.id} --help` lists its options")
     own_names = set(vars(own.parse_known_args([])[0]))  # the experiment's own option names
-    ctx = run_options(args).context(exp.id, {k: v for k, v in vars(args).items() if k in own_names})
-    result = execute(exp, ctx)
+    ctx = run_options(args).context(entry.id, {k: v for k, v in vars(args).items() if k in own_names})
+    result = _stored_or_run(entry, ctx)
     key = result.metrics.get(result.key_metric)
-    print(f"{exp.id}: {result.key_metric} = {key} ({result.wall_time_s:.1f} s) -> {ctx.out_dir}")
+    print(f"{entry.id}: {result.key_metric} = {key} ({result.wall_time_s:.1f} s) -> {ctx.out_dir}")
     return 0
 
 
-def cmd_list(_: argparse.Namespace) -> int:
-    from dlhw.experiments import all_experiments
+def _stored_or_run(entry, ctx):
+    """The stored result of this request (said so on stderr), else a fresh run of ``entry``."""
+    from dlhw.experiments.execute import execute, stored_result
 
-    for exp in all_experiments():
-        print(f"{exp.id:<16} {exp.title}")
+    stored = stored_result(entry.id, ctx)
+    if stored is not None:
+        print(f"{entry.id}: finished earlier with the same options; showing the stored result "
+              f"(--no-resume or another --out runs it again)", file=sys.stderr)
+        return stored
+    return execute(entry.load(), ctx)
+
+
+def cmd_list(_: argparse.Namespace) -> int:
+    from dlhw.experiments.catalog import ENTRIES
+
+    for entry in ENTRIES:
+        print(f"{entry.id:<16} {entry.title}")
     return 0
 
 

@@ -34,16 +34,25 @@ def data_dir_of(path: str | None) -> str | None:
 
 def _execute(exp_id: str, args: argparse.Namespace, options: dict[str, Any],
              printer: Callable[[int, dict], None], dataset: str | None = None):
-    """Run experiment ``exp_id`` with the skeleton's options; print each epoch with ``printer``."""
-    from dlhw.experiments import get_experiment
+    """Run experiment ``exp_id`` with the skeleton's options; print each epoch with ``printer``.
+
+    A run that finished earlier with the same options is not repeated: its stored result is
+    returned (see :func:`dlhw.experiments.execute.stored_result`).
+    """
     from dlhw.experiments.base import RunContext
-    from dlhw.experiments.execute import execute
+    from dlhw.experiments.catalog import find_entry
+    from dlhw.experiments.execute import execute, stored_result
 
     out = Path(args.out_dir or Path("runs") / exp_id)
     ctx = RunContext(out_dir=out, seed=args.seed, data_dir=data_dir_of(args.data_path), epochs=args.epochs,
                      dataset=dataset, quick=args.quick, progress=False,
                      options={**options, "on_epoch": printer})
-    return execute(get_experiment(exp_id), ctx), out
+    stored = stored_result(exp_id, ctx)
+    if stored is not None:
+        print(f"(finished earlier with the same options: the stored result of {out}; "
+              f"delete that folder or pass another output folder to train again)")
+        return stored, out
+    return execute(find_entry(exp_id).load(), ctx), out
 
 
 def _common_2122(p: argparse.ArgumentParser, epochs: int, hidden: int) -> None:

@@ -2,10 +2,14 @@
 
 Each module under :mod:`dlhw.experiments.hw2122` or :mod:`dlhw.experiments.hw2526` exports
 ``EXPERIMENTS``, a list of :class:`~dlhw.experiments.base.Experiment`; the registry finds them,
-so adding a question is adding a module.
+so adding a question is adding a module (and its row in :mod:`dlhw.experiments.catalog`, the
+table the command line reads without importing any experiment). The names below are imported
+on first use, so ``import dlhw.experiments.catalog`` costs only the standard library.
 """
 
-from dlhw.experiments.base import Experiment, RunContext
-from dlhw.experiments.registry import all_experiments, get_experiment
+from dlhw._lazy import lazy_exports
 
-__all__ = ["Experiment", "RunContext", "all_experiments", "get_experiment"]
+_NAMES = {"Experiment": "base", "RunContext": "base", "all_experiments": "registry",
+          "get_experiment": "registry"}
+__all__ = sorted(_NAMES)
+__getattr__, __dir__ = lazy_exports(__name__, _NAMES)

@@ -1,4 +1,8 @@
-"""Finds every experiment by importing the modules of the two homework packages."""
+"""Finds every experiment by importing the modules of the two homework packages.
+
+One experiment is found through the catalogue (:mod:`dlhw.experiments.catalog`), importing
+only its module; :func:`all_experiments` imports them all.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from functools import cache
 
 from dlhw.errors import ConfigError
 from dlhw.experiments.base import Experiment
+from dlhw.experiments.catalog import find_entry
 
 HOMEWORKS = ("hw2122", "hw2526")
 
@@ -36,7 +41,14 @@ def all_experiments() -> tuple[Experiment, ...]:
 
 
 def get_experiment(exp_id: str) -> Experiment:
-    """The experiment with id ``exp_id``; an unknown id lists the valid ones."""
+    """The experiment with id ``exp_id``; an unknown id lists the valid ones.
+
+    Imports only the module the catalogue (:mod:`dlhw.experiments.catalog`) names for it.
+    """
+    try:
+        return find_entry(exp_id).load()
+    except ConfigError:
+        pass  # not catalogued: look through every module
     for exp in all_experiments():
         if exp.id == exp_id or exp_id in exp.covers:
             return exp

@@ -7,16 +7,14 @@
 >>> val_loss, val_acc = evaluate(model, X_dev, y_dev, torch.nn.CrossEntropyLoss())  # doctest: +SKIP
 """
 
-from dlhw.nets.config import ACTIVATION_NAMES, MODELS, OPTIMIZER_NAMES, NetConfig
-from dlhw.nets.models import (
-    ACTIVATIONS,
-    FeedforwardNetwork,
-    LogisticRegression,
-    from_config,
-    init_parameters,
-)
-from dlhw.nets.step import evaluate, make_optimizer, predict, train_batch, train_step
+from dlhw._lazy import lazy_exports
 
-__all__ = ["ACTIVATIONS", "ACTIVATION_NAMES", "MODELS", "OPTIMIZER_NAMES", "FeedforwardNetwork",
-           "LogisticRegression", "NetConfig", "evaluate", "from_config", "init_parameters",
-           "make_optimizer", "predict", "train_batch", "train_step"]
+# Imported on first use: ``from dlhw.nets import NetConfig`` needs no torch.
+_NAMES = {
+    **dict.fromkeys(("ACTIVATION_NAMES", "MODELS", "OPTIMIZER_NAMES", "NetConfig"), "config"),
+    **dict.fromkeys(("ACTIVATIONS", "FeedforwardNetwork", "LogisticRegression", "from_config",
+                     "init_parameters"), "models"),
+    **dict.fromkeys(("evaluate", "make_optimizer", "predict", "train_batch", "train_step"), "step"),
+}
+__all__ = sorted(_NAMES)
+__getattr__, __dir__ = lazy_exports(__name__, _NAMES)

@@ -12,6 +12,7 @@ from typing import Any
 from dlhw.errors import ConfigError, DlhwError
 from dlhw.experiments.base import Experiment, RunContext
 from dlhw.experiments.hw2526 import q2_width as width
+from dlhw.experiments.hw2526._sweep_options import add_depth_arguments
 from dlhw.grid import GridSpec
 from dlhw.results import ExperimentResult, load_result
 from dlhw.training.plots import plot_series
@@ -81,12 +82,7 @@ def run(ctx: RunContext) -> ExperimentResult:
         figures=figures, tables={"grid": grid, "per_depth": depth_table}, notes=notes)
 
 
-def add_arguments(p) -> None:
-    width.add_backend_arguments(p)
-    p.add_argument("--depths", type=int, nargs="+", default=None, help="depths (default 1 3 5 7 9)")
-
-
 EXPERIMENTS = [Experiment(id=EXPERIMENT_ID, title="Depth sweep: 32 units per layer, 1 to 9 hidden layers",
-                          homework="hw2526", run=run, add_arguments=add_arguments,
+                          homework="hw2526", run=run, add_arguments=add_depth_arguments,
                           datasets=("emnist-letters",), covers=("hw2526.q2.3b", "hw2526.q2.3c"),
                           depends=(width.EXPERIMENT_ID,))]

@@ -11,7 +11,6 @@ hw2526.q2.3a (:mod:`dlhw.experiments.hw2526.q2_depth`).
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -24,10 +23,11 @@ from dlhw.experiments.base import (
     RunContext,
 )
 from dlhw.experiments.dataref import DataRef, load_ref
+from dlhw.experiments.hw2526._sweep_options import add_width_arguments
 from dlhw.grid import GridResult, GridSpec
 from dlhw.grid.ensemble import EnsembleWork, ensemble_runner
 from dlhw.grid.store import RUN_DIR
-from dlhw.grid.ray_backend import BACKENDS, make_backend
+from dlhw.grid.ray_backend import make_backend
 from dlhw.nets import NetConfig
 from dlhw.results import ExperimentResult, Table
 from dlhw.training.history import History
@@ -143,25 +143,6 @@ def best_summary(result: GridResult, test: dict[str, float]) -> tuple[dict[str, 
              "n_configs": len(result.records)}, history)
 
 
-def add_backend_arguments(p: argparse.ArgumentParser) -> None:
-    """``--backend``, ``--address``, ``--ship-data``, ``--budget-mb``: where and in how much memory
-    ensembles run (:mod:`dlhw.grid.ray_backend`: no shared file system needed)."""
-    p.add_argument("--backend", choices=BACKENDS, default=None, help="where the ensembles run (default local)")
-    p.add_argument("--address", default=None, help="Ray cluster address (with --backend ray)")
-    p.add_argument("--ship-data", action="store_true", default=None,
-                   help="with --backend ray: send the data set to each node once through Ray's object "
-                        "store (default: every node reads its own --data-dir)")
-    p.add_argument("--num-gpus", type=float, default=None,
-                   help="with --backend ray: GPUs each ensemble reserves (default 1 with --device cuda, "
-                        "else 0; 0.5 puts two ensembles on one GPU)")
-    p.add_argument("--budget-mb", type=int, default=None, help="memory per ensemble (default 2048)")
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    add_backend_arguments(p)
-    p.add_argument("--widths", type=int, nargs="+", default=None, help="widths (default 16 32 64 128 256)")
-
-
 def run(ctx: RunContext) -> ExperimentResult:
     epochs = ctx.n_epochs(EPOCHS)
     widths = tuple(ctx.option("widths", WIDTHS))
@@ -201,5 +182,5 @@ def run(ctx: RunContext) -> ExperimentResult:
 
 
 EXPERIMENTS = [Experiment(id=EXPERIMENT_ID, title="Width sweep: one hidden layer, 16-256 units, 80 configurations",
-                          homework="hw2526", run=run, add_arguments=add_arguments,
+                          homework="hw2526", run=run, add_arguments=add_width_arguments,
                           datasets=("emnist-letters",), covers=("hw2526.q2.2b", "hw2526.q2.2c"))]
