@@ -70,6 +70,21 @@ def pixel_scaler(dtype: np.dtype):
     return lambda pixels: table[pixels]
 
 
+def pixels_to_float(pixels: np.ndarray, *, bias: bool, dtype: np.dtype) -> np.ndarray:
+    """uint8 ``pixels`` (n, d) as ``dtype`` values ``p / 256``, with a constant-1 column if ``bias``.
+
+    One allocation of the result (n, d + bias), filled through the 256-entry table: what
+    :func:`pixel_scaler` then :func:`finish` compute, without the intermediate copy.
+    """
+    n, d = pixels.shape
+    table = np.arange(256, dtype=dtype) / np.dtype(dtype).type(256)  # (256,)
+    out = np.empty((n, d + int(bias)), dtype=dtype)
+    np.take(table, pixels, out=out[:, :d], mode="wrap")  # uint8 indices: wrap never applies
+    if bias:
+        out[:, d] = 1
+    return out
+
+
 def finish(X: np.ndarray, *, bias: bool, dtype: np.dtype) -> np.ndarray:
     """Cast ``X`` to ``dtype`` and append a constant-1 bias column if asked (skeleton style)."""
     X = np.asarray(X, dtype=dtype)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dlhw.data.dataset import Dataset, finish, pixel_scaler
-from dlhw.data.idx import read_idx
+from dlhw.data.dataset import Dataset, pixels_to_float
+from dlhw.data.decoded import read_idx_cached
 from dlhw.data.locate import require
 from dlhw.errors import DataError
 
@@ -48,14 +48,14 @@ def course_split(n: int = 60000, n_dev: int = N_DEV, seed: int = SPLIT_SEED) -> 
 
 
 def _images(path: Path, sha: str, n: int | None = None) -> np.ndarray:
-    X = read_idx(path, sha256_hex=sha, fix=FIX)
+    X = read_idx_cached(path, sha256_hex=sha, fix=FIX)
     if X.ndim != 3 or X.shape[1:] != (28, 28) or (n is not None and len(X) != n):
         raise DataError(f"{path} holds images of shape {X.shape}, expected (n, 28, 28); {FIX}")
     return X.reshape(len(X), 28 * 28)  # (n, 784)
 
 
 def _labels(path: Path, sha: str, n: int) -> np.ndarray:
-    y = read_idx(path, sha256_hex=sha, fix=FIX)
+    y = read_idx_cached(path, sha256_hex=sha, fix=FIX)
     if y.shape != (n,):
         raise DataError(f"{path} holds {y.shape} labels but the images number {n}; {FIX}")
     if y.max(initial=0) >= N_CLASSES:
@@ -68,7 +68,8 @@ def load_fashion_mnist(data_dir: str | os.PathLike | None = None, *, bias: bool 
     """Fashion-MNIST, course split: train (50000, 784), dev (10000, 784), test (10000, 784).
 
     Pixels are divided by 256 (as the course did); labels are int64 in 0..9. With ``bias`` a
-    constant-1 column is appended (d = 785). Every file's decompressed sha256 is verified.
+    constant-1 column is appended (d = 785). Every file's decompressed sha256 is verified (a
+    verified decoded copy is kept in the user cache, see :mod:`dlhw.data.decoded`).
     """
     folder, files = find_files(data_dir)
     paths = {base: folder / f for base, f in zip(FILES, files)}
@@ -77,12 +78,14 @@ def load_fashion_mnist(data_dir: str | os.PathLike | None = None, *, bias: bool 
     te_X = _images(paths["t10k-images-idx3-ubyte"], SHA256["t10k-images-idx3-ubyte"])
     te_y = _labels(paths["t10k-labels-idx1-ubyte"], SHA256["t10k-labels-idx1-ubyte"], len(te_X))
     train_idx, dev_idx = course_split(len(tr_X))
-    to_float = pixel_scaler(dtype)
+    def to_float(pixels: np.ndarray) -> np.ndarray:
+        return pixels_to_float(pixels, bias=bias, dtype=dtype)
+
     return Dataset(
         name=NAME,
-        train=(finish(to_float(tr_X[train_idx]), bias=bias, dtype=dtype), tr_y[train_idx]),
-        dev=(finish(to_float(tr_X[dev_idx]), bias=bias, dtype=dtype), tr_y[dev_idx]),
-        test=(finish(to_float(te_X), bias=bias, dtype=dtype), te_y),
+        train=(to_float(tr_X[train_idx]), tr_y[train_idx]),
+        dev=(to_float(tr_X[dev_idx]), tr_y[dev_idx]),
+        test=(to_float(te_X), te_y),
         n_classes=N_CLASSES,
         source=str(folder),
     )

@@ -195,10 +195,28 @@ class ScratchModel(ABC):
     def _predict(self, X: np.ndarray) -> np.ndarray:
         """Predictions for checked rows ``X`` (n, n_features)."""
 
-    def evaluate(self, X: Any, y: Any) -> float:
-        """Accuracy (classifiers) or root-mean-squared error (regression) on ``X``, ``y``."""
+    def prepare_eval(self, X: Any) -> Any:
+        """Work that :meth:`evaluate` can reuse on every epoch for the rows ``X`` (or None).
+
+        Pass the result as ``prepared=`` with the same ``X`` object, unmodified (the protocol
+        does, once per split and run): for the classifiers, the exact float32 copy of ``X`` that
+        :mod:`dlhw.scratch._eval32` scores with the float64 reference's exact decisions.
+        """
+        return None
+
+    def _predict_prepared(self, prepared: Any) -> np.ndarray:
+        """Predictions from :meth:`prepare_eval`'s result, equal to :meth:`_predict`'s."""
+        raise NotImplementedError  # only models whose prepare_eval returns something
+
+    def evaluate(self, X: Any, y: Any, prepared: Any = None) -> float:
+        """Accuracy (classifiers) or root-mean-squared error (regression) on ``X``, ``y``.
+
+        ``prepared`` is :meth:`prepare_eval`'s result for this ``X`` (same object): faster, and
+        the same predictions.
+        """
         X, y = self._check_X_y(X, y)
-        pred = self._predict(X)
+        usable = prepared is not None and getattr(prepared, "source", None) is X
+        pred = self._predict_prepared(prepared) if usable else self._predict(X)
         if self.task == "classification":
             return float(np.mean(pred == y))
         return float(np.sqrt(np.mean((pred - y) ** 2)))

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from dlhw.scratch._base import ScratchModel, check_sizes, compiled
+from dlhw.scratch._eval32 import Rows32, linear_predict, rows32
 from dlhw.scratch._ops import cross_entropy, cross_entropy_rows
 from dlhw.validation import check_positive
 
@@ -33,6 +34,12 @@ class _LinearClassifier(ScratchModel):
 
     def _prepare_fast(self, X: np.ndarray) -> Any:
         return compiled().encode(X)  # the exact uint8 encoding of X, reused by every epoch
+
+    def prepare_eval(self, X: Any) -> Rows32 | None:
+        return rows32(self._check_X(X))
+
+    def _predict_prepared(self, prepared: Rows32) -> np.ndarray:
+        return linear_predict(self.W, prepared)
 
 
 class Perceptron(_LinearClassifier):

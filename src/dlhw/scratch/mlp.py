@@ -13,6 +13,7 @@ import numpy as np
 
 from dlhw.rng import as_generator
 from dlhw.scratch._base import ScratchModel, check_sizes, compiled
+from dlhw.scratch._eval32 import Rows32, mlp_predict, rows32
 from dlhw.scratch._ops import cross_entropy, cross_entropy_rows, normal_init, relu, relu_backward
 
 
@@ -75,6 +76,12 @@ class MLP(ScratchModel):
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         return self.scores(X).argmax(axis=1)
+
+    def prepare_eval(self, X: Any) -> Rows32 | None:
+        return rows32(self._check_X(X))
+
+    def _predict_prepared(self, prepared: Rows32) -> np.ndarray:
+        return mlp_predict(self.W1, self.b1, self.W2, self.b2, prepared, self._predict)
 
     def loss(self, X: Any, y: Any) -> float:
         """Mean cross-entropy over the rows of ``X`` (n, D) with labels ``y`` (n,)."""

@@ -147,9 +147,21 @@ def _check_divergence(model: Any, loss: float, epoch: int, lr: float) -> None:
         raise DivergenceError(divergence_message(epoch, lr, what))
 
 
-def _evaluate(model: Any, splits: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
+def _evaluate(model: Any, splits: dict[str, tuple]) -> dict[str, float]:
+    """``{split_metric: value}`` for splits ``(X, y)`` or ``(X, y, prepared)``."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return {f"{name}_{model.metric}": model.evaluate(X, y) for name, (X, y) in splits.items()}
+        return {f"{name}_{model.metric}": model.evaluate(*split) for name, split in splits.items()}
+
+
+def _prepare_eval(model: Any, splits: dict[str, tuple]) -> dict[str, tuple]:
+    """Each split as ``(X, y, prepared)`` when the model can reuse work across epochs (once per run)."""
+    if not hasattr(model, "prepare_eval"):
+        return splits
+    out = {}
+    for name, (X, y) in splits.items():
+        prepared = model.prepare_eval(X)
+        out[name] = (X, y) if prepared is None else (X, y, prepared)
+    return out
 
 
 def _eval_splits(dataset: Any, track_test: bool) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -208,7 +220,10 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
     if monitor.split("_", 1)[0] not in splits and monitor != f"train_{model.loss_name}":
         raise ConfigError(f"monitor {monitor!r} is not measured; use one of "
                           f"{', '.join(f'{s}_{model.metric}' for s in splits)}")
-    prepared = model.prepare(X, backend) if hasattr(model, "prepare") else None  # once per run
+    prepared = None
+    if resumed < epochs:  # work reused by every epoch, done once per run
+        prepared = model.prepare(X, backend) if hasattr(model, "prepare") else None
+        splits = _prepare_eval(model, splits)
     for epoch in _progress(progress, resumed, epochs):
         values = _one_epoch(model, (X, y, prepared), lr, seed, epoch, backend, splits, epoch_hook)
         if history.append(**values):
@@ -218,7 +233,7 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
         history.save(out_dir)
         if on_epoch is not None:
             on_epoch(epoch, values)
-    return _finish(model, dataset, history, folder, title, resumed)
+    return _finish(model, splits.get("test", dataset.test), history, folder, title, resumed)
 
 
 def _one_epoch(model: Any, train: tuple, lr: float, seed: int, epoch: int,
@@ -238,14 +253,15 @@ def _one_epoch(model: Any, train: tuple, lr: float, seed: int, epoch: int,
     return values
 
 
-def _finish(model: Any, dataset: Any, history: History, folder: RunFolder, title: str,
+def _finish(model: Any, test_split: tuple, history: History, folder: RunFolder, title: str,
             resumed: int) -> TrainResult:
-    """Reload the best checkpoint (if it is this run's), score it on test, plot the curves."""
+    """Reload the best checkpoint (if it is this run's), score it on ``test_split``
+    (``(X, y[, prepared])``), plot the curves."""
     if history.best_epoch is None:
         raise DivergenceError(f"no epoch produced a finite {history.monitor}; lower the learning rate")
     out_dir = folder.path
     folder.check_checkpoint(folder.best_path, load_checkpoint(folder.best_path, model))
-    test = _evaluate(model, {"test": dataset.test})
+    test = _evaluate(model, {"test": test_split})
     history.config["best_checkpoint_test"] = test
     history.save(out_dir)
     figures = plot_curves(history, model, out_dir, title)

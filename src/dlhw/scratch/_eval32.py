@@ -1,0 +1,126 @@
+"""Per-epoch evaluation in float32 with the float64 reference's exact decisions.
+
+Scoring train, dev and test every epoch is a GEMM over every row; in float64 it reads 8 bytes
+per pixel and costs more than the batch-1 epoch it measures. Image rows are ``code * 2**-k``
+(8-bit codes), so they are *exactly* representable in float32: :func:`rows32` keeps a float32
+copy of each split, made once per run. The scores are then computed in float32 (weights rounded
+to float32) with a rigorous bound on their distance to the exact scores, and a row's arg-max
+is accepted only when the top score's lower bound beats every other score's upper bound. Such a
+row's exact arg-max is unique, and the float64 reference (``(X @ W.T).argmax(1)``, whose own
+error is inside the same bound) finds it too. The rows that are not certain (typically well
+under 1 %, and every tie) are scored by the float64 reference itself. So predictions are
+identical to :meth:`ScratchModel._predict`; ``tests/scratch/test_eval32.py`` checks it.
+
+**Bound.** With ``u = 2**-24`` (float32) and ``D`` terms, any summation order gives
+``|s~ - s| <= (D + 2) u sum_j |x_j| |w_j|`` (the weights' rounding, the products, the sums),
+and ``sum_j |x_j| |w_j| <= ||x||_2 ||w||_2`` (Cauchy-Schwarz). The MLP's hidden layer adds a
+bias; its error passes through ReLU unchanged (1-Lipschitz) and is weighted by ``|W2|`` in the
+output layer, which adds its own ``(H + 2) u sum_h |W2_kh| |h_h|``. The constants include the
+float64 reference's unit roundoff, and a factor ``1 + 2**-6`` covers the rounding of the bound
+itself. Inputs and weights are kept in ``[2**-30, 2**30]`` (or 0), where no float32 product of
+the first layer underflows and no score overflows; a hidden unit near 0 may underflow in the
+output layer, which ``TINY`` per term covers. Outside that range the reference runs instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+U = 2.0**-24 + 2.0**-52  # float32's unit roundoff, plus the float64 reference's (twice)
+SAFE = 1.0 + 2.0**-6  # covers the rounding of the bounds themselves
+RANGE = (2.0**-30, 2.0**30)
+TINY = 2.0**-120  # absolute error allowance per term (underflow in the output layer)
+
+
+@dataclass(frozen=True, eq=False)
+class Rows32:
+    """The rows ``source`` (n, D) float64 as ``x32`` (n, D) float32 (equal element by element),
+    with ``norm`` (n,) float64, upper bounds of the rows' Euclidean norms."""
+
+    source: np.ndarray
+    x32: np.ndarray
+    norm: np.ndarray
+
+
+def _in_range(a: np.ndarray, lo: float, hi: float) -> bool:
+    """True when every nonzero ``|a|`` lies in ``[lo, hi]`` (and all are finite)."""
+    mag = np.abs(a)
+    if not np.isfinite(mag).all() or (mag.size and mag.max() > hi):
+        return False
+    nonzero = mag[mag != 0]
+    return nonzero.size == 0 or nonzero.min() >= lo
+
+
+def rows32(X: np.ndarray) -> Rows32 | None:
+    """The exact float32 view of ``X`` (n, D), or None when ``X`` has no such view."""
+    if X.ndim != 2 or X.dtype.kind != "f" or not _in_range(X, *RANGE):
+        return None
+    x32 = X.astype(np.float32)
+    if not np.array_equal(x32, X):
+        return None
+    norm = np.sqrt(np.einsum("ij,ij->i", X, X)) * SAFE  # (n,)
+    return Rows32(X, x32, norm)
+
+
+def weights_in_range(*params: np.ndarray) -> bool:
+    """True when float32 copies of ``params`` keep the bounds above valid."""
+    return all(_in_range(p, *RANGE) for p in params)
+
+
+def certain_argmax(scores: np.ndarray, slack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Arg-max of ``scores`` (n, K) float32 whose exact values lie within ``slack`` (n, K).
+
+    Returns ``(pred (n,), unsure (m,))``: ``pred[i]`` is the exact arg-max for every row not
+    in ``unsure``, the indices of rows whose top score's interval meets another's.
+    """
+    s = scores.astype(np.float64)
+    pred = s.argmax(axis=1)  # (n,)
+    rows = np.arange(len(s))
+    low = s[rows, pred] - slack[rows, pred]  # (n,)
+    high = s + slack  # (n, K)
+    high[rows, pred] = -np.inf
+    return pred, np.flatnonzero(high.max(axis=1) >= low)
+
+
+def linear_predict(W: np.ndarray, rows: Rows32) -> np.ndarray:
+    """``(rows.source @ W.T).argmax(1)`` for ``W`` (K, D), from float32 scores (n,)."""
+    if not weights_in_range(W):
+        return (rows.source @ W.T).argmax(axis=1)
+    scores = rows.x32 @ W.astype(np.float32).T  # (n, K)
+    D = W.shape[1]
+    slack = ((D + 2) * U * SAFE) * np.outer(rows.norm, np.linalg.norm(W, axis=1))  # (n, K)
+    pred, unsure = certain_argmax(scores, slack)
+    if unsure.size:
+        pred[unsure] = (rows.source[unsure] @ W.T).argmax(axis=1)
+    return pred
+
+
+def mlp_predict(W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray,
+                rows: Rows32, reference) -> np.ndarray:
+    """Arg-max of ``W2 relu(W1 x + b1) + b2`` for every row, from float32 scores (n,).
+
+    ``W1`` (H, D), ``b1`` (H,), ``W2`` (K, H), ``b2`` (K,); ``reference(X)`` gives the float64
+    predictions of rows ``X`` (the model's own ``_predict``).
+    """
+    if not weights_in_range(W1, b1, W2, b2):
+        return reference(rows.source)
+    H, D = W1.shape
+    hidden = rows.x32 @ W1.astype(np.float32).T  # (n, H)
+    hidden += b1.astype(np.float32)
+    np.maximum(hidden, 0, out=hidden)
+    W2_32 = W2.astype(np.float32)
+    scores = hidden @ W2_32.T + b2.astype(np.float32)  # (n, K)
+    absW2 = np.abs(W2)  # (K, H)
+    # hidden-layer error, weighted by |W2|: (D + 3) u (||x|| ||W1_h|| + |b1_h|) summed over h
+    through = ((D + 3) * U) * (np.outer(rows.norm, absW2 @ np.linalg.norm(W1, axis=1))
+                               + absW2 @ np.abs(b1))  # (n, K)
+    # output-layer error: (H + 3) u (|W2| |h| + |b2|), |h| from the float32 hidden units
+    # (whose own error, bounded by ``through``, is far below the 1 + 2**-6 margin)
+    own = ((H + 3) * U) * ((hidden @ np.abs(W2_32).T).astype(np.float64) + np.abs(b2))  # (n, K)
+    slack = (through + own) * SAFE**2 + (D + H) * TINY
+    pred, unsure = certain_argmax(scores, slack)
+    if unsure.size:
+        pred[unsure] = reference(rows.source[unsure])
+    return pred
