@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
 from dlhw.errors import ConfigError
@@ -16,7 +18,16 @@ def test_catalogue_lists_every_experiment_with_its_title_module_and_options():
         exp = found[entry.id]
         assert (entry.title, entry.homework, entry.covers) == (exp.title, exp.homework, exp.covers)
         assert entry.load() is exp
-        assert entry.add_arguments() is exp.add_arguments
+        assert _options(entry.add_arguments()) == _options(exp.add_arguments)
+
+
+def _options(add_arguments) -> list[tuple]:
+    """What a parser built by ``add_arguments`` accepts: (flags, dest, default, choices, type)."""
+    if add_arguments is None:
+        return []
+    p = argparse.ArgumentParser(add_help=False)
+    add_arguments(p)
+    return [(a.option_strings, a.dest, a.default, a.choices, a.type) for a in p._actions]
 
 
 def test_covered_ids_resolve_to_the_run_that_answers_them():

@@ -3,7 +3,8 @@
 ``dlhw list`` and ``dlhw run ID --help`` read this table only, so they never import an
 experiment module (some import torch, 2-5 s). Each :class:`Entry` names the module defining
 the experiment and, if it has options of its own, a ``"module:function"`` in a light module
-(standard library and numpy) that adds them to an ``argparse`` parser. The table must agree
+(standard library and numpy) that adds them to an ``argparse`` parser (or, with
+``options_for``, the function that returns that builder for a model kind). The table must agree
 with the modules' ``EXPERIMENTS`` (ids, titles, homeworks); ``tests/experiments/test_catalog.py``
 checks that, so adding a question is adding a module *and* a row here.
 """
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from dlhw.errors import ConfigError
 
 _Q3 = "dlhw.experiments.hw2122.q3_classifiers"
-_SCRATCH_OPTIONS = f"{_Q3}:add_scratch_arguments"
+_MODEL_OPTIONS = f"{_Q3}:model_arguments"
 _SWEEP = "dlhw.experiments.hw2526._sweep_options"
 
 
@@ -36,13 +37,15 @@ class Entry:
     module: str
     options: str | None = None
     covers: tuple[str, ...] = ()
+    options_for: str | None = None  # ``options`` returns the builder for this model kind
 
     def add_arguments(self) -> Callable[[argparse.ArgumentParser], None] | None:
         """The function adding this experiment's own options (imports its light module)."""
         if self.options is None:
             return None
         module, _, name = self.options.partition(":")
-        return getattr(importlib.import_module(module), name)
+        builder = getattr(importlib.import_module(module), name)
+        return builder if self.options_for is None else builder(self.options_for)
 
     def load(self):
         """The :class:`~dlhw.experiments.base.Experiment` itself (imports its module)."""
@@ -56,14 +59,15 @@ class Entry:
 
 ENTRIES: tuple[Entry, ...] = (
     Entry("hw2122.q2.2a", "Linear regression on Ames by SGD vs the closed form (numpy)", "hw2122",
-          "dlhw.experiments.hw2122.q2_regression", _SCRATCH_OPTIONS),
+          "dlhw.experiments.hw2122.q2_regression", _MODEL_OPTIONS, options_for="linear_regression"),
     Entry("hw2122.q2.2b", "One-hidden-layer ReLU network regression on Ames (numpy)", "hw2122",
-          "dlhw.experiments.hw2122.q2_regression", _SCRATCH_OPTIONS),
-    Entry("hw2122.q3.1a", "Perceptron on Fashion-MNIST (numpy)", "hw2122", _Q3, _SCRATCH_OPTIONS),
+          "dlhw.experiments.hw2122.q2_regression", _MODEL_OPTIONS, options_for="neural_regression"),
+    Entry("hw2122.q3.1a", "Perceptron on Fashion-MNIST (numpy)", "hw2122", _Q3, _MODEL_OPTIONS,
+          options_for="perceptron"),
     Entry("hw2122.q3.1b", "Logistic regression, SGD lr 0.001, no regularisation (numpy)", "hw2122", _Q3,
-          _SCRATCH_OPTIONS),
+          _MODEL_OPTIONS, options_for="logistic_regression"),
     Entry("hw2122.q3.2b", "MLP, 200 ReLU units, cross-entropy, SGD lr 0.001 (numpy)", "hw2122", _Q3,
-          _SCRATCH_OPTIONS),
+          _MODEL_OPTIONS, options_for="mlp"),
     Entry("hw2122.q4.1", "PyTorch logistic regression, batch-1 SGD, learning rate tuned", "hw2122",
           "dlhw.experiments.hw2122.q4_torch"),
     Entry("hw2122.q4.2", "PyTorch FFN with dropout, one hyperparameter tuned at a time", "hw2122",
@@ -71,15 +75,15 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("hw2122.q4.3", "PyTorch FFN with 2 and 3 hidden layers (Table 1 defaults)", "hw2122",
           "dlhw.experiments.hw2122.q4_torch"),
     Entry("hw2526.q1.1", "Multi-class perceptron, 20 epochs (numpy)", "hw2526",
-          "dlhw.experiments.hw2526.q1_linear", _SCRATCH_OPTIONS),
+          "dlhw.experiments.hw2526.q1_linear", _MODEL_OPTIONS, options_for="perceptron"),
     Entry("hw2526.q1.2a", "Logistic regression, L2 0.00001, SGD lr 0.0001, 20 epochs (numpy)", "hw2526",
-          "dlhw.experiments.hw2526.q1_linear", _SCRATCH_OPTIONS),
+          "dlhw.experiments.hw2526.q1_linear", _MODEL_OPTIONS, options_for="logistic_regression"),
     Entry("hw2526.q1.2b", "Feature maps (HOG, pooling) vs raw pixels", "hw2526",
           "dlhw.experiments.hw2526.q1_features", "dlhw.experiments.hw2526.q1_features:add_arguments"),
     Entry("hw2526.q1.2c", "Grid: 3 learning rates x 2 L2 x {pixels, HOG+pool}", "hw2526",
           "dlhw.experiments.hw2526.q1_grid", "dlhw.experiments.hw2526.q1_grid:add_arguments"),
     Entry("hw2526.q1.3", "MLP, 100 ReLU units, SGD lr 0.001, 20 epochs (numpy)", "hw2526",
-          "dlhw.experiments.hw2526.q1_mlp", _SCRATCH_OPTIONS),
+          "dlhw.experiments.hw2526.q1_mlp", _MODEL_OPTIONS, options_for="mlp"),
     Entry("hw2526.q2.2a", "Width sweep: one hidden layer, 16-256 units, 80 configurations", "hw2526",
           "dlhw.experiments.hw2526.q2_width", f"{_SWEEP}:add_width_arguments",
           covers=("hw2526.q2.2b", "hw2526.q2.2c")),
