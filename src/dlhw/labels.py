@@ -33,6 +33,13 @@ METRIC_LABELS: dict[str, str] = {
     "n_grid_points": "grid points", "b_values": "values of b",
     "dev_accuracy_by_config": "validation accuracy by configuration",
     "test_accuracy_by_config": "test accuracy by configuration",
+    "final_train_loss": "final training loss", "final_dev_loss": "final validation loss",
+    "analytic_train_rmse": "closed-form training RMSE", "analytic_test_rmse": "closed-form test RMSE",
+    "initial_distance_to_analytic": "initial distance to the closed form",
+    "final_distance_to_analytic": "final distance to the closed form",
+    "best_checkpoint_test_rmse": "test RMSE of the best checkpoint",
+    "active_hidden_fraction_train": "fraction of active hidden units (training set)",
+    "best_config": "best configuration", "best_width": "best width", "best_depth": "best depth",
 }
 
 MATH_LABELS: dict[str, str] = {
@@ -45,7 +52,8 @@ PARAM_LABELS: dict[str, str] = {
     "dropout": "dropout", "width": "width", "hidden_size": "hidden units", "depth": "hidden layers",
     "layers": "hidden layers", "batch_size": "batch size", "optimizer": "optimiser",
     "activation": "activation", "features": "features", "epochs": "epochs", "seed": "seed",
-    "model": "model", "b": "b",
+    "model": "model", "b": "b", "n_train": "training examples", "n_features": "features",
+    "grid_seed": "grid seed", "t_max": "largest |t|", "fd_step": "finite-difference step",
 }
 
 DATASET_LABELS: dict[str, str] = {"fashion-mnist": "Fashion-MNIST", "emnist-letters": "EMNIST Letters",

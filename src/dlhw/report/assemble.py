@@ -146,7 +146,7 @@ def run_blocks(exp_id: str, show: dict[str, list[str]], src: Sources, first: boo
     blocks: list[Block] = [Paragraph(run_line(exp_id, r), "meta")]
     config = {k: v for k, v in r.config.items() if is_displayable(v)}
     if first and config:
-        blocks.append(Paragraph(f"Configuration: {fmt_value(config)}.", "meta"))
+        blocks.append(Paragraph(f"Configuration: {labelled_value(config)}.", "meta"))
     rows = [(metric_label(k), labelled_value(r.metrics[k])) for k in show["metrics"]]
     if rows:
         blocks.append(Metrics(rows))
