@@ -16,6 +16,7 @@ import numpy as np
 from dlhw.cli import guarded
 from dlhw.cli_homework import data_dir_of
 from dlhw.nets import NetConfig
+from dlhw.training.torch_fast import KERNELS
 
 
 def _common(p: argparse.ArgumentParser, *, epochs: int, batch: int, lr: float, dropout: float) -> None:
@@ -30,6 +31,9 @@ def _common(p: argparse.ArgumentParser, *, epochs: int, batch: int, lr: float, d
     p.add_argument("-optimizer", choices=["sgd", "adam"], default="sgd")
     p.add_argument("-data_path", type=str, default=None, help="data file or its folder")
     p.add_argument("-device", default="cpu", help="cpu or cuda")
+    p.add_argument("-kernel", "--kernel", choices=KERNELS, default="fast",
+                   help="fast: the compiled twin of the training loop where it applies (CPU, "
+                        "batch <= 16); autograd: always the plain loop (default fast)")
     p.add_argument("-seed", type=int, default=0, help="random seed (initialisation, order, dropout)")
     p.add_argument("-out_dir", default=None, help="output folder (default runs/<script>/<config>)")
     p.add_argument("-no_progress", action="store_true", help="no progress bar")
@@ -58,7 +62,7 @@ def _train(prog: str, cfg: NetConfig, dataset: str, args: argparse.Namespace) ->
     print(f"{prog}: {cfg.slug()} on {ds.describe()}")
     shown: list[int] = []
     result = train_torch(cfg, ds, out_dir=out, seed=args.seed, device=args.device,
-                         progress=not args.no_progress,
+                         progress=not args.no_progress, kernel=args.kernel,
                          on_epoch=lambda e, m: (shown.append(e), _print_epoch(e, m)))
     if not shown:
         print(f"(finished run found in {out}; delete that folder to train again)")

@@ -32,7 +32,6 @@ from torch import nn
 
 from dlhw.errors import ConfigError
 from dlhw.nets import NetConfig, make_optimizer, train_step
-from dlhw.nets._fast_kernels import fma32  # noqa: F401  (compiled: importable without torch)
 from dlhw.training.torch_epoch import (
     cpu_threads,
     init_model,
@@ -222,3 +221,34 @@ def test_unsupported_cases_fall_back_with_a_reason():
     assert check_kernel("fast") == "fast"
     with pytest.raises(ConfigError, match="autograd"):
         check_kernel("numba")
+
+
+def test_kernel_module_is_a_leaf():
+    """The kernels import no model, no torch and nothing of dlhw: the fast path points one way."""
+    import ast
+    import inspect
+
+    from dlhw.nets import fast_kernels
+
+    tree = ast.parse(inspect.getsource(fast_kernels))
+    names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert names <= {"__future__", "numpy", "numba", "llvmlite"}, names
+
+
+def test_train_torch_kernels_agree(tmp_path):
+    """train_torch with kernel="fast" (the default) and "autograd": the same run to float32 rounding."""
+    from dlhw.data import Dataset
+    from dlhw.training.torch_loop import train_torch
+
+    X, y = data(6, n=300)
+    ds = Dataset("toy", (X[:200].numpy(), y[:200].numpy()), (X[200:250].numpy(), y[200:250].numpy()),
+                 (X[250:].numpy(), y[250:].numpy()), N_CLASSES)
+    cfg = {**CASES["tanh-adam-dropout-2layers"], "epochs": 2}
+    runs = {k: train_torch(cfg, ds, out_dir=tmp_path / k, kernel=k, progress=False, plots=False)
+            for k in ("fast", "autograd")}
+    fast, plain = (runs[k].history.metrics for k in ("fast", "autograd"))
+    np.testing.assert_allclose(fast["train_loss"], plain["train_loss"], rtol=1e-5)
+    np.testing.assert_allclose(fast["dev_loss"], plain["dev_loss"], rtol=1e-4)
+    with pytest.raises(ConfigError, match="kernel"):
+        train_torch(cfg, ds, out_dir=tmp_path / "bad", kernel="numpy")

@@ -6,7 +6,7 @@ number of hidden layers, ReLU or tanh, dropout) with ``torch.optim.SGD`` (no mom
 ``torch.optim.Adam`` (no amsgrad), with or without weight decay, float32 on the CPU. It takes
 the same arguments, visits the same rows in the same order and leaves the model and the
 optimiser's state where the plain loop would: the compiled kernel
-(:mod:`dlhw.nets._fast_kernels`) works on numpy views of the parameters' and moments' memory,
+(:mod:`dlhw.nets.fast_kernels`) works on numpy views of the parameters' and moments' memory,
 and Adam's state (``step``, ``exp_avg``, ``exp_avg_sq``) is the torch optimiser's own, so
 checkpoints, resume and divergence handling are the plain loop's. :func:`fast_unsupported`
 says why a run cannot take it (another device, model, optimiser, loss or a large batch); the
@@ -47,7 +47,7 @@ import torch
 from torch import nn
 from torch.optim.optimizer import _get_scalar_dtype
 
-from dlhw.nets import _fast_kernels as fk
+from dlhw.nets import fast_kernels as fk
 
 KERNELS = ("fast", "autograd")  # --kernel: fast = this module where it applies; autograd = the plain loop
 FAST_MAX_BATCH = 16  # the fast path's largest batch (beyond it torch's GEMMs are efficient)

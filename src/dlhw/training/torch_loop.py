@@ -54,6 +54,7 @@ from dlhw.training.torch_epoch import (
     seeded_torch_rng,
     train_epoch,
 )
+from dlhw.training.torch_fast import check_kernel, fast_unsupported, train_epoch_fast
 
 __all__ = ["TorchRun", "TrainResult", "as_tensors", "dropout_seed", "epoch_batches", "epoch_permutation",
            "finished_result", "init_model", "plot_run", "seeded_torch_rng", "test_best", "train_epoch",
@@ -107,7 +108,7 @@ class TrainResult:
 def train_torch(cfg: NetConfig | dict, dataset: Dataset, *, out_dir: str | Path, seed: int = 0,
                 device: str = "cpu", progress: bool = True, plots: bool = True,
                 test: bool = True, on_epoch: EpochCallback | None = None,
-                overwrite: bool = False) -> TrainResult:
+                overwrite: bool = False, kernel: str = "fast") -> TrainResult:
     """Train configuration ``cfg`` on ``dataset`` with the protocol of the module docstring.
 
     Resumes from ``out_dir`` when it holds an unfinished run of the same configuration, seed
@@ -118,8 +119,12 @@ def train_torch(cfg: NetConfig | dict, dataset: Dataset, *, out_dir: str | Path,
     :class:`DivergenceError` (recorded, so a rerun fails at once instead of retraining).
     A folder holding another run is refused (:class:`CheckpointError`, nothing deleted) unless
     ``overwrite=True`` replaces it. The folder is locked while the run trains.
+    ``kernel="fast"`` trains each epoch with the compiled twin of the plain loop where it applies
+    (:mod:`dlhw.training.torch_fast`: CPU, float32, batch <= 16, the homework's models and
+    optimisers), else the plain loop; ``"autograd"`` always runs the plain loop.
     """
     cfg = NetConfig.from_dict(cfg)
+    check_kernel(kernel)
     if dataset.dev is None or dataset.n_classes is None:
         raise CheckpointError(f"{dataset.name} has no validation split or is not a classification "
                               f"data set; train_torch needs train/dev/test classification data")
@@ -136,7 +141,8 @@ def train_torch(cfg: NetConfig | dict, dataset: Dataset, *, out_dir: str | Path,
         if other is not None:
             folder.clear()
         shape = (int(dataset.n_classes), dataset.n_features)
-        run = TorchRun(cfg, seed, device, as_tensors(dataset, device), shape, folder, progress)
+        run = TorchRun(cfg, seed, device, as_tensors(dataset, device), shape, folder, progress,
+                       kernel=kernel)
         history = run.resume()
         folder.write_config()
         for epoch in range(history.epochs + 1, cfg.epochs + 1):
@@ -165,7 +171,8 @@ class TorchRun:
     """
 
     def __init__(self, cfg: NetConfig, seed: int, device: str, data: dict[str, tuple[torch.Tensor, ...]],
-                 shape: tuple[int, int], folder: RunFolder, progress: bool = False):
+                 shape: tuple[int, int], folder: RunFolder, progress: bool = False,
+                 kernel: str = "fast"):
         self.cfg, self.seed, self.device, self.progress = cfg, int(seed), device, progress
         self.data, self.shape, self.folder = data, shape, folder
         self.model = init_model(cfg, *self.shape, self.seed, device)
@@ -173,6 +180,10 @@ class TorchRun:
         self.criterion = nn.CrossEntropyLoss()
         small = torch.device(device).type == "cpu" and cfg.batch_size <= ONE_THREAD_MAX_BATCH
         self.threads = 1 if small else None
+        fast = kernel == "fast" and fast_unsupported(self.model, self.optimizer, self.criterion,
+                                                     data["train"][0], cfg.batch_size) is None
+        self.kernel = "fast" if fast else "autograd"  # the one that runs
+        self._train_epoch = train_epoch_fast if fast else train_epoch
 
     def resume(self) -> History:
         """Load the last finished epoch's model, optimiser and history, if there is one."""
@@ -197,8 +208,8 @@ class TorchRun:
                 cpu_threads(self.threads), \
                 tqdm(total=n_batches, desc=f"epoch {epoch}/{self.cfg.epochs}", leave=False,
                      disable=not self.progress, unit="step", mininterval=0.5) as bar:
-            train_loss = train_epoch(self.model, self.optimizer, self.criterion, X, y, order,
-                                     self.cfg.batch_size, progress=bar.update)
+            train_loss = self._train_epoch(self.model, self.optimizer, self.criterion, X, y, order,
+                                           self.cfg.batch_size, progress=bar.update)
         trained = time.perf_counter()
         if not math.isfinite(train_loss):
             raise self.diverged(epoch, train_loss) from None

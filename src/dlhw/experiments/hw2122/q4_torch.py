@@ -15,7 +15,6 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any
 
-
 from dlhw.errors import ConfigError, DivergenceError
 from dlhw.experiments.base import (
     QUICK_TRAIN_ROWS,
@@ -27,6 +26,7 @@ from dlhw.experiments.hw2526.q1_grid import plot_best_curves
 from dlhw.grid import GridRunner, GridSpec, Member
 from dlhw.nets import NetConfig
 from dlhw.results import ExperimentResult
+from dlhw.training.torch_fast import KERNELS
 from dlhw.training.torch_loop import test_best, train_torch
 
 DATASET = "fashion-mnist"
@@ -66,12 +66,13 @@ class TorchWork:
     data: DataRef
     device: str = "cpu"
     progress: bool = False
+    kernel: str = "fast"  # dlhw.training.torch_fast where it applies, else the plain loop
 
     def __call__(self, member: Member) -> dict[str, Any]:
         try:
             res = train_torch(net_config(member.params), load_ref(self.data), out_dir=member.run_dir,
                               seed=member.seed, device=self.device, progress=self.progress,
-                              plots=False, test=False)
+                              plots=False, test=False, kernel=self.kernel)
         except DivergenceError as exc:  # a diverged configuration is a result, not a crash
             return {"best_dev_accuracy": math.nan, "diverged": str(exc)}
         return {k: v for k, v in res.metrics().items() if not k.startswith("test_")}
@@ -112,7 +113,8 @@ def run_question(ctx: RunContext, q: Question) -> ExperimentResult:
     base = {**DEFAULTS.to_dict(), **q.base, "epochs": ctx.n_epochs(DEFAULTS.epochs),
             "dataset": ref.name, "quick": ref.quick}
     spec = GridSpec(base={k: v for k, v in base.items() if k not in q.axes}, axes=q.axes)
-    work = TorchWork(ref, ctx.device, progress=ctx.progress and ctx.jobs == 1)
+    work = TorchWork(ref, ctx.device, progress=ctx.progress and ctx.jobs == 1,
+                     kernel=ctx.option("kernel", "fast"))
     result = GridRunner(ctx.out_dir / "grid", fn=work, jobs=ctx.jobs, seed=ctx.seed,
                         progress=ctx.progress).run(spec)
     test = result.test_best(work.test)
@@ -144,5 +146,12 @@ def _runner(q: Question):
     return lambda ctx: run_question(ctx, q)
 
 
+def add_arguments(p) -> None:
+    """``--kernel``: the compiled batch-1 path (default) or the plain autograd loop."""
+    p.add_argument("--kernel", choices=KERNELS, default=None,
+                   help="fast: compiled twin of the training loop where it applies (default); "
+                        "autograd: the plain loop")
+
+
 EXPERIMENTS = [Experiment(id=q.exp_id, title=q.title, homework="hw2122", run=_runner(q),
-                          datasets=(DATASET,)) for q in QUESTIONS]
+                          datasets=(DATASET,), add_arguments=add_arguments) for q in QUESTIONS]

@@ -10,7 +10,8 @@ layers (``L = 1``: logistic regression), each step what the plain loop does with
 caller with torch's RNG, already scaled by ``1/(1-p)``), the mean cross-entropy of the batch,
 the chain rule back with every layer's weights read before they change, and the optimiser's
 update fused into the backward pass. The element-wise updates use the rounding of torch's CPU
-kernels, checked bit for bit against them (``tests/nets/test_fast_kernels.py``):
+kernels (checked bit for bit against them where the gradient is exact in both paths,
+``tests/nets/test_torch_fast.py::test_update_rounding_is_torchs``):
 
 * SGD: ``g = fma(wd, p, g)`` (``grad.add(param, alpha=wd)``), ``p = fma(-lr, g, p)``
   (``param.add_(grad, alpha=-lr)``), the scalars rounded to float32 as torch does.
