@@ -26,6 +26,7 @@ from dlhw.report.typst_markdown import TypstConversionError, math_to_latex, typs
     ("bold(1), hat(y), abs(t) < b, plus.minus 1, x in.not S", r"\mathbf{1} , \hat{y} , \lvert t \rvert < b , \pm 1 , x \notin S"),
     ("sum_(i=1)^K exp(z_i)", r"\sum_{i = 1}^{K} \exp (z_{i})"),
     ("mat(1, 2; 3, 4)", r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}"),
+    ('"MSE"_"train" (w)', r"\text{MSE}_{\text{train}} (w)"),
 ])
 def test_math_to_latex(typst, latex):
     assert math_to_latex(typst) == latex

@@ -157,8 +157,12 @@ class _MathParser:
             nxt = self.peek()
             if re.fullmatch(r"[A-Za-z]+", text) and nxt is not None and nxt.text == "(":
                 tex = rf"\operatorname{{{text}}}"  # a named function: "relu"(z)
-            else:
-                tex = rf"\text{{ {text} }}" if text.strip() else r"\ "
+            elif not text.strip():
+                tex = r"\ "
+            else:  # words ("if", "i.e.") keep spaces around; an attached "MSE"_"train" none
+                prev = self.toks[self.i - 2] if self.i >= 2 else None
+                spaced = not ((prev is not None and prev.text in "_^") or (nxt is not None and nxt.text in "_^"))
+                tex = rf"\text{{ {text} }}" if spaced else rf"\text{{{text}}}"
             return tex, tex
         if tok.kind == "esc":
             ch = tok.text[1]
