@@ -86,42 +86,42 @@ def make(kind: str, config: dict, X: np.ndarray, n_classes: int):
 
 
 def timed_epoch(kind: str, config: dict, X: np.ndarray, y: np.ndarray, lr: float, order: np.ndarray,
-                backend: str, prepared: object) -> tuple[float, float, object]:
+                kernel: str, prepared: object) -> tuple[float, float, object]:
     """Seconds of one epoch over ``order`` from fresh weights; also its loss and the model.
 
     As in the protocol, ``prepared`` (``model.prepare``) is built once per data array, untimed.
     """
     model = make(kind, config, X, 10)
     start = time.perf_counter()
-    loss = model.train_epoch(X, y, lr, order=order, backend=backend, prepared=prepared)
+    loss = model.train_epoch(X, y, lr, order=order, kernel=kernel, prepared=prepared)
     return time.perf_counter() - start, loss, model
 
 
-def time_case(name: str, data: dict, n_ref: int, backends: list[str], peak: float,
+def time_case(name: str, data: dict, n_ref: int, kernels: list[str], peak: float,
               repeat: int) -> list[str]:
-    """One table row per backend for case ``name``."""
+    """One table row per kernel for case ``name``."""
     kind, config, lr, bias, regression = CASES[name]
     rows = []
-    for backend in backends:
-        X, y = data[bias, backend == "numba32"]
+    for kernel in kernels:
+        X, y = data[bias, kernel == "numba32"]
         y = y.astype(np.float64) if regression else y
         order = np.random.default_rng(0).permutation(len(y))
         warm = make(kind, config, X, 10)  # compile or load every kernel this case uses
-        warm.train_epoch(X[:20], y[:20], lr, backend=backend, prepared=warm.prepare(X[:20], backend))
+        warm.train_epoch(X[:20], y[:20], lr, kernel=kernel, prepared=warm.prepare(X[:20], kernel))
         enc = fl.encode(X) if kind in LINEAR else None
         n_ref = min(n_ref or len(y), len(y))
-        prepared = warm.prepare(X, backend)
+        prepared = warm.prepare(X, kernel)
         t_ref = t = float("inf")
         for _ in range(repeat):  # interleaved: both paths see the same load on a shared machine
             t_ref = min(t_ref, timed_epoch(kind, config, X, y, lr, order[:n_ref], "numpy", None)[0])
-            t_fast, loss, model = timed_epoch(kind, config, X, y, lr, order, backend, prepared)
+            t_fast, loss, model = timed_epoch(kind, config, X, y, lr, order, kernel, prepared)
             t = min(t, t_fast)
         t_ref *= len(y) / n_ref
         gflops = epoch_flops(kind, model, len(y), loss) / t / 1e9
         path = "uint8 codes" if enc is not None else ("sparse rows" if kind in ("mlp", "nn") else "dense X")
         if kind == "perceptron" and fp.exact_for(np.zeros_like(model.W, X.dtype), lr, enc, X, len(y)):
             path += ", certified float32 5-row blocks"
-        rows.append(f"| {name} | {backend} | {path} | {t_ref:.2f} | {t:.3f} | {t_ref / t:.1f}x | "
+        rows.append(f"| {name} | {kernel} | {path} | {t_ref:.2f} | {t:.3f} | {t_ref / t:.1f}x | "
                     f"{gflops:.2f} | {100 * gflops / peak:.1f}% |")
     return rows
 
@@ -137,17 +137,17 @@ models = [("perceptron", dict(n_classes=3, n_features=30), yc), ("logistic_regre
 start = time.perf_counter()
 for kind, cfg, y in models:
     model = make_model(kind, **cfg)
-    model.train_epoch(X, y, 1.0 if kind == "perceptron" else 0.01, backend="{backend}",
-                      prepared=model.prepare(X, "{backend}"))
+    model.train_epoch(X, y, 1.0 if kind == "perceptron" else 0.01, kernel="{kernel}",
+                      prepared=model.prepare(X, "{kernel}"))
 print(time.perf_counter() - start)
 """
 
 
-def compile_seconds(backend: str) -> tuple[float, float]:
+def compile_seconds(kernel: str) -> tuple[float, float]:
     """First-call seconds (all five models) in a fresh process with an empty cache, then again."""
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
-        out = [float(subprocess.run([sys.executable, "-c", COMPILE_SNIPPET.format(backend=backend)],
+        out = [float(subprocess.run([sys.executable, "-c", COMPILE_SNIPPET.format(kernel=kernel)],
                                     env=env, check=True, capture_output=True, text=True).stdout)
                for _ in range(2)]
     return out[0], out[1]
@@ -158,7 +158,7 @@ def main() -> None:
     p.add_argument("--n-ref", type=int, default=0,
                    help="rows timed for the numpy reference (default 0: the whole epoch)")
     p.add_argument("--models", nargs="+", default=list(CASES), choices=list(CASES))
-    p.add_argument("--backends", nargs="+", default=["numba", "numba32"], choices=["numba", "numba32"])
+    p.add_argument("--kernels", nargs="+", default=["numba", "numba32"], choices=["numba", "numba32"])
     p.add_argument("--repeat", type=int, default=3, help="report the best of this many runs")
     p.add_argument("--data-dir", default=None)
     p.add_argument("--compile", action="store_true", help="also time compilation and cache loads")
@@ -180,17 +180,17 @@ def main() -> None:
         fl.encode(X)
         print(f"uint8 encoding of the linear models' X ({X.dtype}): {time.perf_counter() - start:.3f} s, "
               f"once per data array")
-    print("\n| model | fast backend | path | numpy s/epoch | fast s/epoch | speed-up | fast GFLOP/s | % peak |")
+    print("\n| model | fast kernel | path | numpy s/epoch | fast s/epoch | speed-up | fast GFLOP/s | % peak |")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for name in args.models:
-        for row in time_case(name, data, args.n_ref, args.backends, peak, args.repeat):
+        for row in time_case(name, data, args.n_ref, args.kernels, peak, args.repeat):
             print(row, flush=True)
     if args.compile:
-        print("\n| backend | first call, empty cache (s) | first call, second process (s) |")
+        print("\n| kernel | first call, empty cache (s) | first call, second process (s) |")
         print("| --- | ---: | ---: |")
-        for backend in args.backends:
-            cold, warm = compile_seconds(backend)
-            print(f"| {backend} | {cold:.1f} | {warm:.2f} |")
+        for kernel in args.kernels:
+            cold, warm = compile_seconds(kernel)
+            print(f"| {kernel} | {cold:.1f} | {warm:.2f} |")
 
 
 if __name__ == "__main__":

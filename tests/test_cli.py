@@ -95,3 +95,22 @@ def test_cuda_without_cuda_is_one_error_up_front(tmp_path, capsys, monkeypatch):
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith("dlhw: error: --device")
     assert not (tmp_path / "r").exists() and not (tmp_path / "runs").exists()
+
+
+def test_scratch_kernel_option_and_its_deprecated_spelling(tmp_path):
+    import argparse
+
+    import pytest
+
+    from dlhw.experiments.base import RunContext
+    from dlhw.experiments.hw2122.q3_classifiers import add_scratch_arguments, kernel_option
+
+    p = argparse.ArgumentParser()
+    add_scratch_arguments(p)
+
+    def option(argv):
+        return kernel_option(RunContext(out_dir=tmp_path, options=vars(p.parse_args(argv))))
+
+    assert option([]) == {} and option(["--kernel", "numpy"]) == {"kernel": "numpy"}
+    with pytest.warns(DeprecationWarning, match="use kernel="):
+        assert option(["--backend", "numba32"]) == {"kernel": "numba32"}

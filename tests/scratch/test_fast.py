@@ -12,7 +12,7 @@ import pytest
 
 from dlhw.data.dataset import Dataset
 from dlhw.errors import ConfigError
-from dlhw.scratch import BACKENDS, LogisticRegression, make_model
+from dlhw.scratch import KERNELS, LogisticRegression, make_model
 from dlhw.scratch._base import ScratchModel
 
 RTOL = 1e-12
@@ -50,10 +50,10 @@ def assert_same_params(fast: ScratchModel, ref: ScratchModel, rtol: float = RTOL
                                    err_msg=f"parameter {k}")
 
 
-def run_epochs(name: str, X: np.ndarray, y: np.ndarray, backend: str, orders: list[np.ndarray],
+def run_epochs(name: str, X: np.ndarray, y: np.ndarray, kernel: str, orders: list[np.ndarray],
                k: int) -> tuple[ScratchModel, list[float]]:
     model, lr = build(name, X.shape[1], k)
-    losses = [model.train_epoch(X, y, lr, order=o, backend=backend) for o in orders]
+    losses = [model.train_epoch(X, y, lr, order=o, kernel=kernel) for o in orders]
     return model, losses
 
 
@@ -98,14 +98,14 @@ def test_float32_path_is_float32_accurate(name, seed):
     assert all(v.dtype == np.float64 for v in fast.state_dict().values())  # the model stays float64
 
 
-@pytest.mark.parametrize("backend", ["numba", "numba32"])
+@pytest.mark.parametrize("kernel", ["numba", "numba32"])
 @pytest.mark.parametrize("name", ["logistic_l2", "mlp", "nn"])
-def test_fast_path_repeats_bit_for_bit(name, backend, seed):
+def test_fast_path_repeats_bit_for_bit(name, kernel, seed):
     X, labels, real = sparse_data(seed)
     y = targets(name, labels, real)
     orders = [np.random.default_rng(seed).permutation(len(y)) for _ in range(2)]
-    a, loss_a = run_epochs(name, X, y, backend, orders, 4)
-    b, loss_b = run_epochs(name, X, y, backend, orders, 4)
+    a, loss_a = run_epochs(name, X, y, kernel, orders, 4)
+    b, loss_b = run_epochs(name, X, y, kernel, orders, 4)
     assert loss_a == loss_b
     for k, v in a.state_dict().items():
         np.testing.assert_array_equal(v, b.state_dict()[k])
@@ -115,8 +115,8 @@ def test_numba_is_the_default_and_updates_in_place(seed):
     X, y, _ = sparse_data(seed)
     a, b = LogisticRegression(4, X.shape[1], l2=0.01), LogisticRegression(4, X.shape[1], l2=0.01)
     W = a.W
-    assert BACKENDS[0] == "numba"
-    assert a.train_epoch(X, y, 0.1) == b.train_epoch(X, y, 0.1, backend="numba")
+    assert KERNELS[0] == "numba"
+    assert a.train_epoch(X, y, 0.1) == b.train_epoch(X, y, 0.1, kernel="numba")
     assert a.W is W  # the parameter array keeps its identity, as in the reference
     np.testing.assert_array_equal(a.W, b.W)
 
@@ -128,10 +128,10 @@ def test_protocol_passes_the_backend_through(tmp_path, seed):
     from dlhw.training.protocol import train
 
     models = {}
-    for backend in ("numpy", "numba", "numba32"):
-        models[backend] = LogisticRegression(4, X.shape[1], l2=0.01)
-        res = train(models[backend], data, epochs=2, learning_rate=0.1, seed=seed,
-                    out_dir=tmp_path / backend, backend=backend)
+    for kernel in ("numpy", "numba", "numba32"):
+        models[kernel] = LogisticRegression(4, X.shape[1], l2=0.01)
+        res = train(models[kernel], data, epochs=2, learning_rate=0.1, seed=seed,
+                    out_dir=tmp_path / kernel, kernel=kernel)
         assert res.history.epochs == 2
     assert_same_params(models["numba"], models["numpy"])
     assert not np.array_equal(models["numba32"].W, models["numba"].W)  # float32 really ran
@@ -139,12 +139,12 @@ def test_protocol_passes_the_backend_through(tmp_path, seed):
 
 def test_fast_path_reports_divergence_like_the_reference(seed):
     X, y, _ = sparse_data(seed)
-    for backend in ("numpy", "numba"):
+    for kernel in ("numpy", "numba"):
         m = LogisticRegression(4, X.shape[1])
         with np.errstate(over="ignore", invalid="ignore"):
             for _ in range(3):
-                loss = m.train_epoch(1e154 * X, y, 10.0, backend=backend)
-        assert not (np.isfinite(loss) and m.params_finite()), backend
+                loss = m.train_epoch(1e154 * X, y, 10.0, kernel=kernel)
+        assert not (np.isfinite(loss) and m.params_finite()), kernel
 
 
 def test_models_without_a_kernel_are_refused():
@@ -157,8 +157,22 @@ def test_models_without_a_kernel_are_refused():
 
     X, y = np.ones((2, 3)), np.array([0, 1])
     a, b = Same(2, 3), LogisticRegression(2, 3)
-    assert a.train_epoch(X, y, backend="numba") == b.train_epoch(X, y, backend="numba")
+    assert a.train_epoch(X, y, kernel="numba") == b.train_epoch(X, y, kernel="numba")
     m = Custom(2, 3)
-    with pytest.raises(ConfigError, match="backend='numpy'"):
-        m.train_epoch(np.ones((2, 3)), np.array([0, 1]), backend="numba")
-    m.train_epoch(np.ones((2, 3)), np.array([0, 1]), backend="numpy")  # the reference still works
+    with pytest.raises(ConfigError, match="kernel='numpy'"):
+        m.train_epoch(np.ones((2, 3)), np.array([0, 1]), kernel="numba")
+    m.train_epoch(np.ones((2, 3)), np.array([0, 1]), kernel="numpy")  # the reference still works
+
+
+def test_the_old_backend_spelling_still_works_with_a_deprecation_warning(tmp_path, seed):
+    from dlhw import scratch
+
+    X, y, _ = sparse_data(seed)
+    a, b = LogisticRegression(4, X.shape[1]), LogisticRegression(4, X.shape[1])
+    with pytest.warns(DeprecationWarning, match="use kernel="):
+        loss_old = a.train_epoch(X, y, 0.1, backend="numpy")
+    assert loss_old == b.train_epoch(X, y, 0.1, kernel="numpy")
+    with pytest.raises(ConfigError, match="disagree"), pytest.warns(DeprecationWarning):
+        a.train_epoch(X, y, 0.1, kernel="numba", backend="numpy")
+    with pytest.warns(DeprecationWarning, match="KERNELS"):
+        assert scratch.BACKENDS == scratch.KERNELS

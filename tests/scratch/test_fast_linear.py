@@ -18,11 +18,11 @@ def pixel_data(seed: int, n: int = 150, d: int = 30, k: int = 4) -> tuple[np.nda
     return np.hstack([X, np.ones((n, 1))]), rng.integers(0, k, size=n)
 
 
-def run_prepared(name, X, y, backend, orders, k):
+def run_prepared(name, X, y, kernel, orders, k):
     """Like ``run_epochs``, with the run's ``prepare`` result passed to every epoch (the protocol's way)."""
     model, lr = build(name, X.shape[1], k)
-    prepared = model.prepare(X, backend)
-    losses = [model.train_epoch(X, y, lr, order=o, backend=backend, prepared=prepared) for o in orders]
+    prepared = model.prepare(X, kernel)
+    losses = [model.train_epoch(X, y, lr, order=o, kernel=kernel, prepared=prepared) for o in orders]
     return model, losses, prepared
 
 
@@ -142,6 +142,6 @@ def test_protocol_prepares_once_per_run(seed, tmp_path, monkeypatch):
     monkeypatch.setattr(model, "prepare", lambda *a: calls.append(1) or real_prepare(*a))
     fast = train(model, ds, epochs=3, learning_rate=lr, seed=seed, out_dir=tmp_path / "fast")
     ref_model, _ = build("logistic_l2", X.shape[1], 4)
-    ref = train(ref_model, ds, epochs=3, learning_rate=lr, seed=seed, out_dir=tmp_path / "ref", backend="numpy")
+    ref = train(ref_model, ds, epochs=3, learning_rate=lr, seed=seed, out_dir=tmp_path / "ref", kernel="numpy")
     assert calls == [1] and used == [True] * 3  # encoded once, used by every epoch
     np.testing.assert_allclose(fast.history.metrics["train_loss"], ref.history.metrics["train_loss"], rtol=1e-12)

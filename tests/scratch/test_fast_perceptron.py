@@ -18,7 +18,7 @@ def train_both(X, y, k, lr, orders, W0=None):
         ref.W[...] = W0
         fast.W[...] = W0
     prepared = fast.prepare(X, "numba")
-    ref_m = [ref.train_epoch(X, y, lr, order=o, backend="numpy") for o in orders]
+    ref_m = [ref.train_epoch(X, y, lr, order=o, kernel="numpy") for o in orders]
     fast_m = [fast.train_epoch(X, y, lr, order=o, prepared=prepared) for o in orders]
     return ref, fast, ref_m, fast_m
 
@@ -140,7 +140,7 @@ def test_float32_backend_takes_the_exact_path_when_it_applies(seed, monkeypatch)
     fast = Perceptron(4, X.shape[1])
     prepared = fast.prepare(X32, "numba32")
     for o in orders:
-        ref.train_epoch(X, y, order=o, backend="numpy")
-        fast.train_epoch(X32, y, order=o, backend="numba32", prepared=prepared)
+        ref.train_epoch(X, y, order=o, kernel="numpy")
+        fast.train_epoch(X32, y, order=o, kernel="numba32", prepared=prepared)
     np.testing.assert_array_equal(fast.W, ref.W)  # exact, not float32-accurate
     assert calls == [np.float64, np.float64]  # the blocked epoch ran, on the float64 weights

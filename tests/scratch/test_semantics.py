@@ -126,7 +126,7 @@ def test_state_dict_round_trip_copies(rng):
     (lambda m: m.update_weight(np.zeros(5), 0), "shape"),
     (lambda m: m.update_weight(np.zeros(4), 7), "y_i"),
     (lambda m: m.update_weight(np.zeros(4), 0, learning_rate=-1.0), "learning_rate"),
-    (lambda m: m.train_epoch(np.zeros((3, 4)), np.zeros(3, int), backend="gpu"), "backend"),
+    (lambda m: m.train_epoch(np.zeros((3, 4)), np.zeros(3, int), kernel="gpu"), "kernel"),
 ])
 @pytest.mark.parametrize("kind", ["perceptron", "logistic_regression", "mlp"])
 def test_bad_input_is_a_clear_error(kind, call, match):

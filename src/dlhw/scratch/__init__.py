@@ -14,12 +14,17 @@ and ``state_dict`` / ``load_state_dict``; :func:`make_model` builds one by name.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
-from dlhw.scratch._base import BACKENDS, ScratchModel
+from dlhw.scratch._base import DEFAULT_KERNEL, KERNELS, ScratchModel, resolve_kernel
 from dlhw.scratch.linear import LogisticRegression, Perceptron
 from dlhw.scratch.mlp import MLP
-from dlhw.scratch.regression import LinearRegression, NeuralRegression, solve_analytically
+from dlhw.scratch.regression import (
+    LinearRegression,
+    NeuralRegression,
+    solve_analytically,
+)
 from dlhw.validation import check_choice
 
 MODELS: dict[str, type[ScratchModel]] = {
@@ -45,5 +50,14 @@ def model_kind(model: ScratchModel) -> str:
     return type(model).__name__
 
 
-__all__ = ["BACKENDS", "LinearRegression", "LogisticRegression", "MLP", "MODELS", "NeuralRegression",
-           "Perceptron", "ScratchModel", "make_model", "model_kind", "solve_analytically"]
+def __getattr__(name: str) -> Any:
+    if name == "BACKENDS":  # the old name of KERNELS
+        warnings.warn("dlhw.scratch.BACKENDS is deprecated; use dlhw.scratch.KERNELS", DeprecationWarning,
+                      stacklevel=2)
+        return KERNELS
+    raise AttributeError(f"module 'dlhw.scratch' has no attribute {name!r}")
+
+
+__all__ = ["DEFAULT_KERNEL", "KERNELS", "LinearRegression", "LogisticRegression", "MLP", "MODELS",
+           "NeuralRegression",
+           "Perceptron", "ScratchModel", "make_model", "model_kind", "resolve_kernel", "solve_analytically"]

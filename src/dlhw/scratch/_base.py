@@ -1,4 +1,4 @@
-"""What every scratch model shares: input checks, the epoch loop and its backend dispatch, state.
+"""What every scratch model shares: input checks, the epoch loop and its kernel dispatch, state.
 
 A model defines its parameters (``_params``), one per-example step (``_step``, the update with
 the *current* weights) and a batch ``predict``. Everything else, including ``train_epoch``, is
@@ -8,6 +8,7 @@ here. A model with a compiled twin binds its own kernel of :mod:`dlhw.scratch._f
 
 from __future__ import annotations
 
+import warnings
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
@@ -16,7 +17,24 @@ import numpy as np
 from dlhw.errors import CheckpointError, ConfigError, ShapeError
 from dlhw.validation import check_array, check_choice, check_int, check_labels, check_positive
 
-BACKENDS = ("numba", "numpy", "numba32")  # the first is the default
+KERNELS = ("numba", "numpy", "numba32")  # the compute path of the numpy models
+DEFAULT_KERNEL = KERNELS[0]
+
+
+def resolve_kernel(kernel: str | None, backend: str | None = None) -> str:
+    """The kernel to use: ``kernel``, else the deprecated ``backend=`` spelling (with a
+    DeprecationWarning), else :data:`DEFAULT_KERNEL`; checked against :data:`KERNELS`."""
+    if backend is not None:
+        warnings.warn("backend= for the numpy models' compute path is deprecated; use kernel= "
+                      "(--backend now means only the grid executor, local or ray)", DeprecationWarning,
+                      stacklevel=3)
+        if kernel is not None and kernel != backend:
+            raise ConfigError(f"kernel={kernel!r} and the deprecated backend={backend!r} disagree; "
+                              f"pass only kernel=")
+        kernel = backend
+    kernel = DEFAULT_KERNEL if kernel is None else kernel
+    check_choice(kernel, "kernel", KERNELS)
+    return kernel
 
 
 def check_order(order: Any, n: int) -> np.ndarray:
@@ -126,22 +144,22 @@ class ScratchModel(ABC):
         lr = self.default_learning_rate if learning_rate is None else learning_rate
         return check_positive(lr, "learning_rate")
 
-    def prepare(self, X: Any, backend: str = "numba") -> Any:
+    def prepare(self, X: Any, kernel: str | None = None, *, backend: str | None = None) -> Any:
         """Work that :meth:`train_epoch` can reuse on every epoch of one run over ``X`` (or None).
 
         Pass the result as ``prepared=`` with the same ``X`` object, unmodified (the protocol
         does); e.g. the exact compact encoding of the linear classifiers' inputs.
         """
-        check_choice(backend, "backend", BACKENDS)
-        return None if backend == "numpy" else self._prepare_fast(X)
+        kernel = resolve_kernel(kernel, backend)
+        return None if kernel == "numpy" else self._prepare_fast(X)
 
     def train_epoch(self, X: Any, y: Any, learning_rate: float | None = None, order: Any = None,
-                    backend: str = "numba", prepared: Any = None) -> float:
+                    kernel: str | None = None, prepared: Any = None, *, backend: str | None = None) -> float:
         """One pass of batch-1 SGD over the rows ``order`` of ``X`` (n, n_features), ``y`` (n,).
 
         ``order`` is this epoch's permutation of row indices (default: the given row order).
         Returns the mean per-example ``loss_name`` seen during the pass (each measured just
-        before its own update). ``backend`` picks the compiled ``"numba"`` twin (default; equal
+        before its own update). ``kernel`` picks the compiled ``"numba"`` twin (default; equal
         to the reference to ~1e-13 in float64), the reference ``"numpy"`` loop, or ``"numba32"``
         (compiled, float32 arithmetic: faster for the MLP, float32-accurate); see
         :mod:`dlhw.scratch._fast`. ``prepared`` is :meth:`prepare`'s result for this ``X``.
@@ -149,15 +167,15 @@ class ScratchModel(ABC):
         X, y = self._check_X_y(X, y)
         order = check_order(order, len(X))
         lr = self._check_lr(learning_rate)
-        check_choice(backend, "backend", BACKENDS)
+        kernel = resolve_kernel(kernel, backend)  # backend=: the deprecated spelling
         if len(order) == 0:
             return float("nan")
-        if backend == "numpy":
+        if kernel == "numpy":
             return self._train_epoch_numpy(X, y, lr, order)
         if not self._kernel_matches_step():
             raise ConfigError(f"{type(self).__name__} changes the per-example step of its compiled "
-                              f"epoch; use backend='numpy' (or bind a kernel in _train_epoch_fast)")
-        dtype = np.float32 if backend == "numba32" else np.float64
+                              f"epoch; use kernel='numpy' (or bind a kernel in _train_epoch_fast)")
+        dtype = np.float32 if kernel == "numba32" else np.float64
         return self._train_epoch_fast(X, np.ascontiguousarray(y), dtype(lr), order, dtype, prepared)
 
     def _train_epoch_numpy(self, X: np.ndarray, y: np.ndarray, lr: float, order: np.ndarray) -> float:
@@ -184,7 +202,7 @@ class ScratchModel(ABC):
                           prepared: Any) -> float:
         """The compiled twin of :meth:`_train_epoch_numpy` (``order`` int64 and non-empty; ``lr`` of
         ``dtype``, the kernel's arithmetic); updates the parameters in place, returns the mean loss."""
-        raise ConfigError(f"no compiled epoch for {type(self).__name__}; use backend='numpy'")
+        raise ConfigError(f"no compiled epoch for {type(self).__name__}; use kernel='numpy'")
 
     # ---- inference -----------------------------------------------------------------------
     def predict(self, X: Any) -> np.ndarray:
@@ -227,7 +245,7 @@ def compiled():
     try:
         from dlhw.scratch import _fast
     except ImportError as exc:
-        raise ConfigError(f"backend 'numba' is unavailable ({exc}); use backend='numpy' or "
+        raise ConfigError(f"kernel 'numba' is unavailable ({exc}); use kernel='numpy' or "
                           f"install numba") from None
     return _fast
 

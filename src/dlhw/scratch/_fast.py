@@ -1,4 +1,4 @@
-"""Compiled twins of the scratch models' batch-1 SGD epoch (``backend="numba"``, the default).
+"""Compiled twins of the scratch models' batch-1 SGD epoch (``kernel="numba"``, the default).
 
 Each ``_*_epoch`` kernel replays :meth:`ScratchModel._train_epoch_numpy` for one model: the same
 examples in the same ``order``, each step with the current weights, the formulas of
@@ -39,7 +39,7 @@ Where the time goes and what is saved:
   exact float64 scores decide), and a mistake corrects the later scores of its block exactly.
   Bit-identical to the reference.
 
-``backend="numba32"`` runs the same kernels on float32 copies of the weights and of ``X`` (the
+``kernel="numba32"`` runs the same kernels on float32 copies of the weights and of ``X`` (the
 model keeps float64 parameters): half the memory traffic, about 2x faster for the MLP, only
 float32-accurate (about 1e-6 relative after an epoch). Load the data with ``dtype=np.float32``
 to avoid a float32 copy of ``X`` per epoch. Exception: where the perceptron's blocked epoch

@@ -11,7 +11,7 @@ form (negative, non-dyadic, codes above 255) runs the same kernels on itself wit
 
 **No hidden cache.** Encoding costs about one epoch, so it is done once per training run:
 :func:`encode` returns an :class:`Encoded` tied to the array it was built from, the protocol
-builds it before the first epoch (``model.prepare(X, backend)``) and passes it to every
+builds it before the first epoch (``model.prepare(X, kernel)``) and passes it to every
 ``train_epoch``, and the kernels use it only for that same array object. The contract, as for
 any training run, is that ``X`` is not modified while it trains; a plain ``train_epoch`` call
 without it runs the same kernels on ``X`` itself (scale 1), so nothing can go stale.

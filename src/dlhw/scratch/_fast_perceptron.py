@@ -1,4 +1,4 @@
-"""The perceptron's epoch in blocks with certified float32 scores (``backend="numba"``, float64).
+"""The perceptron's epoch in blocks with certified float32 scores (``kernel="numba"``, float64).
 
 **1. The reference is exact.** Images are ``code * scale[j]`` with integer codes and
 power-of-two scales (:mod:`._fast_linear`), so every ``x_j`` is an integer multiple of

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from dlhw.errors import CheckpointError, ConfigError, DivergenceError
+from dlhw.scratch import resolve_kernel
 from dlhw.training.checkpoint import (
     load_checkpoint,
     model_meta,
@@ -183,17 +184,19 @@ def _progress(progress: bool, start: int, epochs: int):
 
 def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
           learning_rate: float | None = None, seed: int = 0, resume: bool | str = True,
-          monitor: str | None = None, track_test: bool = False, backend: str = "numba",
+          monitor: str | None = None, track_test: bool = False, kernel: str | None = None,
           epoch_hook: EpochHook | None = None, on_epoch: EpochCallback | None = None,
-          progress: bool = False, title: str | None = None) -> TrainResult:
+          progress: bool = False, title: str | None = None, backend: str | None = None) -> TrainResult:
     """Train ``model`` on ``dataset`` (a :class:`dlhw.data.Dataset`) by the protocol above.
 
     ``epoch_hook(model, epoch) -> {name: value}`` adds metrics each epoch (e.g. the distance to
     the analytic solution); ``on_epoch(epoch, values)`` sees each epoch's row (printing).
-    ``backend`` is passed to ``model.train_epoch`` (``"numba"``, ``"numpy"`` or ``"numba32"``).
+    ``kernel`` is passed to ``model.train_epoch`` (``"numba"``, the default, ``"numpy"`` or
+    ``"numba32"``; ``backend=`` is its deprecated spelling).
     On return ``model`` holds the best checkpoint's weights, reloaded from disk.
     """
     epochs = check_int(epochs, "epochs")
+    kernel = resolve_kernel(kernel, backend)
     check_choice(resume, "resume", (True, False, "auto"))
     lr = check_positive(model.default_learning_rate if learning_rate is None else learning_rate,
                         "learning_rate")
@@ -203,12 +206,12 @@ def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
     monitor = monitor or default_monitor(model, dataset.dev is not None)
     folder = RunFolder(out_dir, _fingerprint(model, lr, int(seed), len(y), monitor))
     with folder.lock():
-        return _train(model, dataset, folder, epochs, resume, track_test, backend, epoch_hook,
+        return _train(model, dataset, folder, epochs, resume, track_test, kernel, epoch_hook,
                       on_epoch, progress, title or describe(model, lr, seed))
 
 
 def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: bool | str,
-           track_test: bool, backend: str, epoch_hook: EpochHook | None,
+           track_test: bool, kernel: str, epoch_hook: EpochHook | None,
            on_epoch: EpochCallback | None, progress: bool, title: str) -> TrainResult:
     """The body of :func:`train`, with the run folder locked."""
     fp, out_dir = folder.fingerprint, folder.path
@@ -222,10 +225,10 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
                           f"{', '.join(f'{s}_{model.metric}' for s in splits)}")
     prepared = None
     if resumed < epochs:  # work reused by every epoch, done once per run
-        prepared = model.prepare(X, backend) if hasattr(model, "prepare") else None
+        prepared = model.prepare(X, kernel) if hasattr(model, "prepare") else None
         splits = _prepare_eval(model, splits)
     for epoch in _progress(progress, resumed, epochs):
-        values = _one_epoch(model, (X, y, prepared), lr, seed, epoch, backend, splits, epoch_hook)
+        values = _one_epoch(model, (X, y, prepared), lr, seed, epoch, kernel, splits, epoch_hook)
         if history.append(**values):
             save_checkpoint(folder.best_path, model, {"epoch": epoch, "fingerprint": fp})
         save_checkpoint(folder.last_path, model, {"epoch": epoch, "fingerprint": fp,
@@ -237,13 +240,13 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
 
 
 def _one_epoch(model: Any, train: tuple, lr: float, seed: int, epoch: int,
-               backend: str, splits: dict, epoch_hook: EpochHook | None) -> dict[str, float]:
+               kernel: str, splits: dict, epoch_hook: EpochHook | None) -> dict[str, float]:
     """Train one epoch on ``train = (X, y, prepared)``, check for divergence, and measure it."""
     X, y, prepared = train
     start = time.perf_counter()
     extra = {} if prepared is None else {"prepared": prepared}
     with np.errstate(over="ignore", invalid="ignore"):
-        loss = model.train_epoch(X, y, lr, order=epoch_order(seed, epoch, len(y)), backend=backend, **extra)
+        loss = model.train_epoch(X, y, lr, order=epoch_order(seed, epoch, len(y)), kernel=kernel, **extra)
     seconds = time.perf_counter() - start
     _check_divergence(model, loss, epoch, lr)
     values = {f"train_{model.loss_name}": loss, **_evaluate(model, splits)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlhw.experiments.base import Experiment, RunContext
-from dlhw.experiments.hw2122.q3_classifiers import backend_option, model_arguments
+from dlhw.experiments.hw2122.q3_classifiers import kernel_option, model_arguments
 from dlhw.labels import DATASET_LABELS
 from dlhw.results import ExperimentResult
 from dlhw.scratch import LinearRegression, NeuralRegression, solve_analytically
@@ -29,7 +29,7 @@ def _train(ctx: RunContext, exp_id: str, model, data, hook=None):
     title = f"{DATASET_LABELS['ames']}: {describe(model, lr, ctx.seed)}"
     res = train(model, data, epochs=ctx.n_epochs(EPOCHS), learning_rate=lr, seed=ctx.seed,
                 out_dir=ctx.out_dir, resume=False if ctx.option("no_resume") else "auto",
-                **backend_option(ctx), epoch_hook=hook, progress=ctx.progress,
+                **kernel_option(ctx), epoch_hook=hook, progress=ctx.progress,
                 title=title, on_epoch=ctx.option("on_epoch"))
     config = {"learning_rate": lr, "epochs": res.history.epochs, "batch_size": 1,
               "n_train": len(data.train[1]), "loss": "0.5 * squared error",

@@ -16,7 +16,7 @@ from typing import Any
 from dlhw.experiments.base import Experiment, RunContext
 from dlhw.labels import DATASET_LABELS
 from dlhw.results import ExperimentResult
-from dlhw.scratch import BACKENDS, make_model
+from dlhw.scratch import KERNELS, make_model, resolve_kernel
 from dlhw.training.protocol import describe, train
 
 
@@ -34,9 +34,11 @@ class ClassifierSpec:
 
 
 def add_scratch_arguments(p: argparse.ArgumentParser) -> None:
-    """Options of every scratch experiment: hyperparameter overrides, backend, resume."""
+    """Options of every scratch experiment: hyperparameter overrides, kernel, resume."""
     p.add_argument("--learning-rate", type=float, default=None, help="SGD step (default: the text's)")
-    p.add_argument("--backend", choices=BACKENDS, default=None, help="numpy reference or numba twin")
+    p.add_argument("--kernel", choices=KERNELS, default=None,
+                   help="compute path: numba twin (default), numpy reference, numba32 (float32)")
+    p.add_argument("--backend", choices=KERNELS, default=None, help=argparse.SUPPRESS)  # old --kernel
     p.add_argument("--no-resume", action="store_true", help="start over instead of resuming")
 
 
@@ -55,10 +57,11 @@ def model_arguments(kind: str):
     return partial(_model_arguments, kind=kind)
 
 
-def backend_option(ctx: RunContext) -> dict[str, str]:
-    """``{"backend": ...}`` when ``--backend`` was given; else the protocol's default applies."""
-    backend = ctx.option("backend")
-    return {} if backend is None else {"backend": backend}
+def kernel_option(ctx: RunContext) -> dict[str, str]:
+    """``{"kernel": ...}`` for the protocol: ``--kernel``, or the deprecated ``--backend`` spelling
+    (with a DeprecationWarning); empty when neither was given (the default kernel applies)."""
+    kernel, backend = ctx.option("kernel"), ctx.option("backend")
+    return {} if kernel is None and backend is None else {"kernel": resolve_kernel(kernel, backend)}
 
 
 def _hyper(ctx: RunContext, spec: ClassifierSpec) -> tuple[float | None, dict[str, Any]]:
@@ -85,7 +88,7 @@ def run_classifier(ctx: RunContext, spec: ClassifierSpec, dataset: str | None = 
     title = f"{DATASET_LABELS.get(name, name)}: {describe(model, lr, ctx.seed)}"
     res = train(model, data, epochs=ctx.n_epochs(spec.epochs), learning_rate=lr, seed=ctx.seed,
                 out_dir=ctx.out_dir, resume=False if ctx.option("no_resume") else "auto",
-                track_test=spec.track_test, **backend_option(ctx),
+                track_test=spec.track_test, **kernel_option(ctx),
                 progress=ctx.progress, title=title,
                 on_epoch=ctx.option("on_epoch"))
     config = {"model": spec.kind, "learning_rate": lr, **{k: v for k, v in model.config().items()

@@ -12,10 +12,11 @@ from __future__ import annotations
 import argparse
 
 from dlhw.experiments.base import Experiment, RunContext
-from dlhw.experiments.hw2526.q1_grid import data_ref, featured, run_and_test, sgd_backend
+from dlhw.experiments.hw2526.q1_grid import data_ref, featured, run_and_test
 from dlhw.features import FEATURE_MAPS
 from dlhw.grid import GridSpec
 from dlhw.results import ExperimentResult, Table
+from dlhw.scratch import DEFAULT_KERNEL
 
 EXPERIMENT_ID = "hw2526.q1.2b"
 DEFAULT_LR = 0.01     # near the best step for every map on a Fashion-MNIST slice (see q1.2c notes)
@@ -69,7 +70,7 @@ def run(ctx: RunContext) -> ExperimentResult:
                  "test_accuracy": test["test_accuracy"],
                  "per_map": {row[0]: dict(zip(COLUMNS[1:], row[1:])) for row in table.rows},
                  "feature_maps": {m: FEATURE_MAPS[m].describe() for m in maps}},
-        config={**spec.to_dict(), "grid_seed": ctx.seed, "sgd_backend": sgd_backend()},
+        config={**spec.to_dict(), "grid_seed": ctx.seed, "sgd_kernel": DEFAULT_KERNEL},
         tables={"features": table},
         notes=[f"{m}: {FEATURE_MAPS[m].rationale} References: {'; '.join(FEATURE_MAPS[m].references)}"
                for m in maps if m != "pixels"] +

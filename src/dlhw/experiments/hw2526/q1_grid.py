@@ -26,6 +26,7 @@ from dlhw.features import FEATURE_MAPS
 from dlhw.grid import GridResult, GridRunner, GridSpec, Member
 from dlhw.grid.store import RUN_DIR
 from dlhw.results import ExperimentResult
+from dlhw.scratch import DEFAULT_KERNEL
 from dlhw.training.history import History
 
 EXPERIMENT_ID = "hw2526.q1.2c"
@@ -59,15 +60,6 @@ def featured(ref: DataRef, features: str) -> tuple[Dataset, float]:
     return mapped, time.perf_counter() - start
 
 
-def sgd_backend() -> str:
-    """The SGD backend the grid trains with: the protocol's default (the compiled twin)."""
-    import inspect
-
-    from dlhw.training.protocol import train
-
-    return inspect.signature(train).parameters["backend"].default
-
-
 def _model(ds: Dataset, params: dict[str, Any]):
     from dlhw.scratch import LogisticRegression
 
@@ -87,7 +79,7 @@ def train_member(member: Member, ref: DataRef) -> dict[str, Any]:
     model = _model(ds, p)
     try:
         res = train(model, replace(ds, test=ds.dev), epochs=p["epochs"], learning_rate=p["lr"],
-                    seed=member.seed, out_dir=member.run_dir, resume="auto", backend=sgd_backend(),
+                    seed=member.seed, out_dir=member.run_dir, resume="auto", kernel=DEFAULT_KERNEL,
                     title=f"logistic regression, {p['features']}, lr={p['lr']:g}, l2={p['l2']:g}")
     except DivergenceError as exc:
         return {"best_dev_accuracy": float("nan"), "diverged": str(exc)}
@@ -166,7 +158,8 @@ def run(ctx: RunContext) -> ExperimentResult:
                  "seconds_per_epoch": best["metrics"].get("seconds_per_epoch"),
                  "n_configs": len(result.records),
                  "dev_accuracy_by_config": {r["id"]: r["metrics"]["best_dev_accuracy"] for r in result.records}},
-        config={**spec.to_dict(), "grid_seed": ctx.seed, "sgd_backend": sgd_backend()},
+        config={**spec.to_dict(), "grid_seed": ctx.seed,
+                "sgd_kernel": DEFAULT_KERNEL},
         figures=figures, tables={"grid": table},
         notes=[WHY_GRID, f"Features '{feats}' ({fmap.output_dim} + bias): {fmap.rationale}",
                "Test accuracy is computed only for the configuration with the best validation "
