@@ -58,7 +58,7 @@ def test_run_options_are_typed_and_give_the_context(tmp_path):
 
     args = build_parser().parse_args(["reproduce", "--seed", "3", "--runs-dir", str(tmp_path), "--quick"])
     ctx = run_options(args).context("hw2122.q3.1a", {"lr": 0.1})
-    assert ctx.out_dir == tmp_path / "hw2122.q3.1a" and ctx.runs_root == tmp_path
+    assert ctx.out_dir == tmp_path / "hw2122.q3.1a" / "seed3-quick-opts-c924a5f4" and ctx.runs_root == tmp_path
     assert (ctx.seed, ctx.quick, ctx.options, ctx.epochs) == (3, True, {"lr": 0.1}, None)
 
 

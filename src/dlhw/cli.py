@@ -1,13 +1,21 @@
 """The ``dlhw`` command: ``run``, ``list``, ``data``, ``reproduce``, ``report``, ``export``.
 
-Every :class:`~dlhw.errors.DlhwError` is printed as one line (``dlhw: error: ...``) with exit
-status 2; an interrupt keeps what was finished (results are written atomically) and says how to
-resume.
+Exit status (every dlhw command line: ``dlhw``, ``hw1-*.py``):
+
+* 0: done;
+* 1: ``reproduce`` finished but something failed (listed in its summary);
+* 2: a :class:`~dlhw.errors.DlhwError` (bad option, data, checkpoint, a run already running
+  in that folder ...), printed as one line ``dlhw: error: ...``;
+* 3: an operating-system error (disk full, read-only or forbidden folder ...), printed as one
+  line naming the path and the reason: ``dlhw: error: cannot write runs/x/best.npz: No space
+  left on device [ENOSPC]``; finished work is kept (every file is written atomically);
+* 130: interrupted (Ctrl-C); finished work is kept, the same command resumes.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Callable
@@ -25,7 +33,7 @@ DATASETS_2526 = ("emnist-letters", "fashion-mnist")
 
 def add_common_run_options(p: argparse.ArgumentParser) -> None:
     """Options every experiment understands (``dlhw run`` and ``dlhw reproduce``)."""
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="random seed (default 0)")
     p.add_argument("--data-dir", default=None, help="folder searched first for data sets")
     p.add_argument("--runs-dir", default="runs", help="root of the output folders (default runs/)")
     p.add_argument("--quick", action="store_true", help="small slice, few epochs (smoke test)")
@@ -37,6 +45,17 @@ def add_common_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
+def seed_arg(text: str) -> int:
+    """argparse type of ``--seed``: an integer 0 .. 2**63 - 1 (a one-line usage error otherwise)."""
+    from dlhw.validation import check_seed
+
+    try:
+        return check_seed(int(text))
+    except (ValueError, DlhwError) as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a seed: an integer from 0 to 2**63 - 1"
+                                         ) from exc
+
+
 def run_options(args: argparse.Namespace) -> RunOptions:
     """The parsed common options (:func:`add_common_run_options`) as typed :class:`RunOptions`."""
     from dlhw.experiments.base import RunOptions
@@ -44,7 +63,8 @@ def run_options(args: argparse.Namespace) -> RunOptions:
     out = getattr(args, "out", None)
     return RunOptions(seed=args.seed, data_dir=args.data_dir, runs_dir=Path(args.runs_dir), quick=args.quick,
                       dataset=args.dataset, jobs=args.jobs, device=args.device, progress=not args.no_progress,
-                      epochs=getattr(args, "epochs", None), out=Path(out) if out else None)
+                      epochs=getattr(args, "epochs", None), out=Path(out) if out else None,
+                      overwrite=bool(getattr(args, "overwrite", False)))
 
 
 def guarded(prog: str, fn: Callable[..., int], *args: Any) -> int:
@@ -62,6 +82,20 @@ def guarded(prog: str, fn: Callable[..., int], *args: Any) -> int:
         print(f"{prog}: interrupted; finished work is kept, rerun the same command to resume",
               file=sys.stderr)
         return 130
+    except OSError as exc:
+        print(f"{prog}: error: {os_error_line(exc)}", file=sys.stderr)
+        return 3
+
+
+def os_error_line(exc: OSError) -> str:
+    """``cannot write PATH: REASON [ENAME]`` for an operating-system error (exit status 3)."""
+    path = exc.filename if exc.filename is not None else "a file"
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    name = errno.errorcode.get(exc.errno or 0)
+    hint = {errno.ENOSPC: "free some space", errno.EDQUOT: "free some space",
+            errno.EROFS: "choose a writable folder", errno.EACCES: "choose a writable folder",
+            errno.EPERM: "choose a writable folder"}.get(exc.errno or 0, "check the path")
+    return f"cannot use {path}: {reason}{f' [{name}]' if name else ''}; {hint}"
 
 
 def cmd_run(argv: list[str]) -> int:
@@ -79,7 +113,11 @@ def cmd_run(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog=f"dlhw run {entry.id}", description=entry.title)
     add_common_run_options(p)
     p.add_argument("--epochs", type=int, default=None, help="override the text's epoch count")
-    p.add_argument("--out", default=None, help="output folder (default RUNS_DIR/ID)")
+    p.add_argument("--out", default=None, help="output folder (default RUNS_DIR/ID/<run name "
+                   "from the settings>, e.g. runs/ID/seed0)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace what the output folder holds (default: refuse a folder of "
+                        "another run; runs with other settings live side by side)")
     own = argparse.ArgumentParser(add_help=False)
     add_arguments = entry.add_arguments()
     if add_arguments is not None:
@@ -140,7 +178,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from dlhw.report import build_reports
 
     for path in build_reports(args.homework, runs_root=Path(args.runs_dir),
-                              out_root=Path(args.reports_dir)):
+                              out_root=Path(args.reports_dir), seed=args.seed,
+                              quick=True if args.quick else None, dataset=args.dataset):
         print(f"wrote {path}")
     return 0
 
@@ -182,6 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--homework", choices=("hw2122", "hw2526", "all"), default="all")
     rep.add_argument("--runs-dir", default="runs")
     rep.add_argument("--reports-dir", default="reports")
+    rep.add_argument("--seed", type=seed_arg, default=None,
+                     help="report the runs of this seed (default: seed 0 where it exists)")
+    rep.add_argument("--quick", action="store_true",
+                     help="report the --quick runs (default: full runs where they exist)")
+    rep.add_argument("--dataset", choices=DATASETS_2526, default=None,
+                     help="report the 2025-26 runs made with this --dataset")
     rep.set_defaults(func=cmd_report)
     ex = sub.add_parser("export", help="export stored runs to other tools: tensorboard")
     exsub = ex.add_subparsers(dest="export_cmd", required=True)

@@ -3,7 +3,7 @@
 ``python hw1-q2.py linear_regression|nn`` and ``python hw1-q3.py perceptron|logistic_regression|mlp``
 (2021-22, single-dash flags), ``python hw1-perceptron.py``, ``hw1-logistic-regression.py`` and
 ``hw1-mlp.py`` (2025-26, double-dash flags) keep the skeletons' flags and printed lines, and run
-the same experiment code as ``dlhw run <id>`` (so ``runs/<id>/result.json`` is written too).
+the same experiment code as ``dlhw run <id>`` (so ``runs/<id>/<run name>/result.json`` is written too).
 Data: ``-data_path`` / ``--data-path`` may name the data file or its folder; when it does not
 exist, the usual search (``$DLHW_DATA_DIR``, the cache) applies.
 """
@@ -11,14 +11,13 @@ exist, the usual search (``$DLHW_DATA_DIR``, the cache) applies.
 from __future__ import annotations
 
 import argparse
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dlhw.cli import guarded
+from dlhw.cli import guarded, seed_arg
 from dlhw.errors import ConfigError
-from dlhw.io import atomic_write_bytes, save_json
+from dlhw.io import atomic_copy, atomic_write_bytes, save_json
 
 Q2_IDS = {"linear_regression": "hw2122.q2.2a", "nn": "hw2122.q2.2b"}
 Q3_IDS = {"perceptron": "hw2122.q3.1a", "logistic_regression": "hw2122.q3.1b", "mlp": "hw2122.q3.2b"}
@@ -42,11 +41,13 @@ def _execute(exp_id: str, args: argparse.Namespace, options: dict[str, Any],
     from dlhw.experiments.base import RunContext
     from dlhw.experiments.catalog import find_entry
     from dlhw.experiments.execute import execute, stored_result
+    from dlhw.experiments.layout import run_dir
 
-    out = Path(args.out_dir or Path("runs") / exp_id)
-    ctx = RunContext(out_dir=out, seed=args.seed, data_dir=data_dir_of(args.data_path), epochs=args.epochs,
-                     dataset=dataset, quick=args.quick, progress=False,
-                     options={**options, "on_epoch": printer})
+    ctx = RunContext(out_dir=Path("."), seed=args.seed, data_dir=data_dir_of(args.data_path),
+                     epochs=args.epochs, dataset=dataset, quick=args.quick, progress=False,
+                     runs_root=Path("runs"), options={**options, "on_epoch": printer})
+    # its own run folder (runs/<id>/seed42-...): never the one of `dlhw run <id>` (seed 0)
+    out = ctx.out_dir = Path(args.out_dir) if args.out_dir else run_dir(ctx.runs_root, ctx.settings(exp_id))
     stored = stored_result(exp_id, ctx)
     if stored is not None:
         print(f"(finished earlier with the same options: the stored result of {out}; "
@@ -60,8 +61,8 @@ def _common_2122(p: argparse.ArgumentParser, epochs: int, hidden: int) -> None:
     p.add_argument("-hidden_size", type=int, default=hidden, help="hidden units (neural models only)")
     p.add_argument("-learning_rate", type=float, default=0.001, help="SGD learning rate")
     p.add_argument("-data_path", type=str, default=None, help="data file or folder")
-    p.add_argument("-seed", type=int, default=42, help="random seed (the skeleton's 42)")
-    p.add_argument("-out_dir", type=str, default=None, help="output folder (default runs/<id>)")
+    p.add_argument("-seed", type=seed_arg, default=42, help="random seed (the skeleton's 42)")
+    p.add_argument("-out_dir", type=str, default=None, help="output folder (default runs/<id>/<run name>)")
     p.add_argument("-quick", action="store_true", help="small data slice (smoke test)")
 
 
@@ -147,11 +148,11 @@ def _parser_2526(kind: str) -> argparse.ArgumentParser:
         p.add_argument("--loss-plot", default=f"{stem}-loss.pdf", help="training-loss plot (.pdf/.png)")
     p.add_argument("--data-path", type=str, default="emnist-letters.npz", help="data file or folder")
     p.add_argument("--dataset", choices=("emnist-letters", "fashion-mnist"), default="emnist-letters")
-    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--seed", type=seed_arg, default=42)
     p.add_argument("--save-path", default=None, help="where to copy the best checkpoint (.npz)")
     p.add_argument("--accuracy-plot", default=f"{stem}-accs.pdf", help="accuracy plot (.pdf or .png)")
     p.add_argument("--scores", default=f"{stem}-scores.json", help="JSON with the key numbers")
-    p.add_argument("--out-dir", default=None, help="output folder (default runs/<id>)")
+    p.add_argument("--out-dir", default=None, help="output folder (default runs/<id>/<run name>)")
     p.add_argument("--quick", action="store_true", help="small data slice (smoke test)")
     return p
 
@@ -161,6 +162,14 @@ def _copy_figure(out: Path, name: str, target: str) -> None:
     if suffix not in (".pdf", ".png"):
         raise ConfigError(f"plot path {target!r} must end in .pdf or .png")
     atomic_write_bytes(target, (out / f"{name}{suffix}").read_bytes())
+
+
+def _check_output_folders(*paths: str | None) -> None:
+    """Every output path given must be in an existing folder (checked before training)."""
+    for path in paths:
+        if path and not Path(path).resolve().parent.is_dir():
+            raise ConfigError(f"the folder of {path} does not exist; create it first "
+                              f"(mkdir -p {Path(path).parent}) or choose another path")
 
 
 def main_2526(kind: str, argv: list[str] | None = None) -> int:
@@ -174,6 +183,8 @@ def main_2526(kind: str, argv: list[str] | None = None) -> int:
               f"val acc: {v['dev_accuracy']:.4f}")
 
     def run() -> int:
+        _check_output_folders(args.save_path, args.accuracy_plot, args.scores,
+                              args.loss_plot if kind == "mlp" else None)  # before training, not after
         opts = {k: getattr(args, k, None) for k in ("learning_rate", "l2_penalty", "hidden_size")}
         result, out = _execute(exp_id, args, opts, show, dataset=args.dataset)
         m, secs = result.metrics, result.wall_time_s
@@ -182,7 +193,7 @@ def main_2526(kind: str, argv: list[str] | None = None) -> int:
         print(f"Best model test acc: {m['test_accuracy']:.4f}")
         if args.save_path:
             for suffix in (".npz", ".json"):
-                shutil.copyfile(out / f"best{suffix}", Path(args.save_path).with_suffix(suffix))
+                atomic_copy(out / f"best{suffix}", Path(args.save_path).with_suffix(suffix))
         _copy_figure(out, "accuracy", args.accuracy_plot)
         if kind == "mlp":
             _copy_figure(out, "loss", args.loss_plot)

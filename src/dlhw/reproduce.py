@@ -103,14 +103,17 @@ def is_current(out_dir: Path, opts: RunOptions, exp: Experiment) -> ExperimentRe
     set (so it can be kept), else None."""
     from dlhw.results import load_result
 
-    try:
-        res = load_result(out_dir)
-    except (DlhwError, ValueError, TypeError, KeyError):
-        return None
-    if res is None or res.quick != opts.quick or res.seed != opts.seed:
-        return None
-    wanted = datasets_of(exp, opts.dataset)
-    return res if not wanted or res.dataset in wanted else None
+    for folder in (out_dir, Path(opts.runs_dir) / exp.id):  # the run's folder, then a legacy flat one
+        try:
+            res = load_result(folder)
+        except (DlhwError, ValueError, TypeError, KeyError):
+            continue
+        if res is None or res.experiment != exp.id or res.quick != opts.quick or res.seed != opts.seed:
+            continue
+        wanted = datasets_of(exp, opts.dataset)
+        if not wanted or res.dataset in wanted:
+            return res
+    return None
 
 
 def run_one(exp: Experiment, opts: RunOptions, rerun: bool) -> Outcome:
@@ -178,7 +181,7 @@ def reproduce(opts: RunOptions, homework: str = "all", reports_dir: Path = Path(
     _report_missing_data(exps, opts)
     outcomes = run_all(exps, missing, opts)
     nothing = nothing_reproduced(exps, outcomes, opts)
-    report_ok = nothing is None and _build_reports(homework, Path(opts.runs_dir), Path(reports_dir))
+    report_ok = nothing is None and _build_reports(homework, Path(opts.runs_dir), Path(reports_dir), opts)
     print_summary(outcomes)
     failed = [o.exp_id for o in outcomes if o.status == "failed"]
     print(f"done in {time.perf_counter() - start:.1f} s; {len(failed)} failed"
@@ -205,12 +208,13 @@ def nothing_reproduced(exps: list[Experiment], outcomes: list[Outcome], opts: Ru
             f"and rerun; no report was built")
 
 
-def _build_reports(homework: str, runs_root: Path, reports_dir: Path) -> bool:
-    """Build the reports; False (after saying why) if that failed."""
+def _build_reports(homework: str, runs_root: Path, reports_dir: Path, opts: RunOptions) -> bool:
+    """Build the reports of the runs with ``opts``' settings; False (after saying why) if that failed."""
     from dlhw.report import build_reports
 
     try:
-        paths = build_reports(homework, runs_root=runs_root, out_root=reports_dir)
+        paths = build_reports(homework, runs_root=runs_root, out_root=reports_dir, seed=opts.seed,
+                              quick=opts.quick, dataset=opts.dataset)
     except Exception as exc:  # the runs are kept; the report can be rebuilt with dlhw report
         print(f"reports FAILED: {type(exc).__name__}: {exc} (rebuild with: dlhw report)")
         return False

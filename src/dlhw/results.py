@@ -10,6 +10,7 @@ experiment finished.
 from __future__ import annotations
 
 import dataclasses
+import math
 import datetime as _dt
 import os
 import platform
@@ -61,6 +62,28 @@ class ExperimentResult:
         d["tables"] = {k: Table(**v) for k, v in d.get("tables", {}).items()}
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
+
+
+N_CLASSES = {"fashion-mnist": 10, "emnist-letters": 26}
+CHANCE_FACTOR = 1.5  # an accuracy at most 1.5 x chance (0.15 for 10 classes) is a collapse
+
+
+def flag_chance_level(result: ExperimentResult) -> bool:
+    """Mark a classifier whose key accuracy is at chance level (a collapse without NaN).
+
+    Adds ``metrics["at_chance_level"] = True`` and a note (shown by the report) and returns
+    True; leaves the result alone otherwise.
+    """
+    k = N_CLASSES.get(result.dataset)
+    value = result.metrics.get(result.key_metric)
+    if (k is None or not result.key_metric.endswith("accuracy") or isinstance(value, bool)
+            or not isinstance(value, (int, float)) or math.isnan(value) or value > CHANCE_FACTOR / k):
+        return False
+    result.metrics["at_chance_level"] = True
+    result.notes.append(f"{result.key_metric} {value:.4f} is at chance level (1/{k} = {1 / k:.4f}): "
+                        f"the network collapsed without producing NaN, typically because the "
+                        f"learning rate is too large; lower it and rerun")
+    return True
 
 
 def run_metadata() -> dict[str, Any]:

@@ -131,3 +131,11 @@ def check_device(device: Any) -> str:
     if index and int(index) >= n:
         raise ConfigError(f"--device {device}: torch sees {n} GPU(s), so use cuda:0 to cuda:{n - 1}")
     return name
+
+
+def check_seed(value: Any, name: str = "seed") -> int:
+    """Return ``value`` as a seed: an integer in 0 .. 2**63 - 1 (numpy's and torch's range)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < 2**63:
+        raise ConfigError(f"{name} must be an integer from 0 to 2**63 - 1, got {value!r}; "
+                          f"use e.g. --seed 0")
+    return int(value)

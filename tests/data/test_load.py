@@ -13,6 +13,7 @@ from dlhw.errors import ConfigError
 def test_search_order(tmp_path, monkeypatch):
     monkeypatch.setenv("DLHW_DATA_DIR", str(tmp_path / "env"))
     monkeypatch.setenv("DLHW_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "arg").mkdir()  # a --data-dir that does not exist is an error, not skipped
     dirs = candidate_dirs("fashion-mnist", tmp_path / "arg")
     assert dirs[:6] == [tmp_path / "arg" / "fashion-mnist", tmp_path / "arg",
                         tmp_path / "env" / "fashion-mnist", tmp_path / "env",

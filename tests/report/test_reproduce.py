@@ -26,7 +26,8 @@ def test_reproduce_quick_builds_both_reports(tmp_path, data_dir, capsys):
     registered = all_experiments()
     for exp in registered:
         assert exp.id in out  # a progress line and a summary row per experiment
-    results = {e.id: load_result(runs / e.id) for e in registered}
+    # one folder per run: runs/<id>/seed0-quick-fashion-mnist (dlhw.experiments.layout)
+    results = {e.id: load_result(runs / e.id / "seed0-quick-fashion-mnist") for e in registered}
     failed = [e for e, r in results.items() if r is None]
     assert status == (1 if failed else 0), out
     assert not failed, f"experiments failed in quick mode: {failed}\n{out}"
@@ -103,13 +104,14 @@ def test_a_failure_is_reported_and_the_others_still_run(tmp_path, monkeypatch, c
     assert "hw2526.zz1: FAILED RuntimeError: kaput" in out
     assert "hw2526.zz2: ran x = 0.5000" in out
     assert "hw2526.zz3: skipped (dependency hw2526.zz1 did not finish)" in out
-    assert "kaput" in (tmp_path / "runs" / "hw2526.zz1" / "error.log").read_text()
+    (log,) = (tmp_path / "runs" / "hw2526.zz1").glob("*/error.log")
+    assert "kaput" in log.read_text()
     # Resume: the finished one is kept, unless the seed changes.
     exps[0] = Experiment("hw2526.zz1", "fixed", "hw2526", ok)
     assert rp.reproduce(args, reports_dir=reports) == 0
     out = capsys.readouterr().out
     assert "hw2526.zz2: kept" in out and "hw2526.zz3: ran" in out
-    assert not (tmp_path / "runs" / "hw2526.zz1" / "error.log").exists()
+    assert not log.exists()
     rp.reproduce(_args(tmp_path, seed=1), reports_dir=reports)
     assert "hw2526.zz2: ran" in capsys.readouterr().out
 

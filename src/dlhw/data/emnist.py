@@ -39,25 +39,41 @@ FIX = (f"run `dlhw data fetch {NAME}` (the course's file), or put {COURSE_FILE} 
 
 
 def _check_pixels(X: np.ndarray, where: str) -> np.ndarray:
-    """(n, 784) or (n, 28, 28) pixels -> (n, 784), rejecting other shapes and NaN/inf."""
+    """(n, 784) or (n, 28, 28) pixels in 0..255 -> (n, 784), rejecting other shapes, values, NaN/inf."""
     if X.ndim == 3 and X.shape[1:] == (28, 28):
         X = X.reshape(len(X), 784)
     if X.ndim != 2 or X.shape[1] != 784:
         raise DataError(f"{where} has shape {X.shape}, expected (n, 784) or (n, 28, 28); {FIX}")
+    if X.dtype.kind not in "iuf":
+        raise DataError(f"{where} holds {X.dtype} values, not pixel numbers; the file is corrupt, {FIX}")
     if X.dtype.kind == "f" and not np.isfinite(X).all():
         raise DataError(f"{where} contains NaN/inf pixels; the file is corrupt, {FIX}")
+    if X.size and (X.min() < 0 or X.max() > 255):
+        raise DataError(f"{where} has pixel values in [{X.min()}, {X.max()}], expected 0..255 "
+                        f"(8-bit grey levels); the file is corrupt, {FIX}")
     return X
 
 
-def _shift_labels(ys: list[np.ndarray], where: str) -> list[np.ndarray]:
-    """Labels 1..26 -> 0..25 (when the smallest label is 1); reject anything outside the range."""
-    lo = min(int(y.min()) for y in ys if y.size)
-    out = [np.asarray(y, dtype=np.int64).ravel() - (1 if lo == 1 else 0) for y in ys]
-    for y in out:
-        if y.size and (y.min() < 0 or y.max() >= N_CLASSES):
-            raise DataError(f"{where} has labels in [{y.min() + (lo == 1)}, {y.max() + (lo == 1)}], "
-                            f"expected 1..26 (or 0..25); {FIX}")
-    return out
+def _shift_labels(ys: list[np.ndarray], where: str,
+                  names: tuple[str, ...] = ("train", "valid", "test")) -> list[np.ndarray]:
+    """Labels 1..26 -> 0..25 (when the smallest label is 1); reject anything else: empty splits,
+    non-integer or text labels, values outside the range, splits with different label bases."""
+    for y, name in zip(ys, names):
+        if y.size == 0:
+            raise DataError(f"{where}: the {name} split is empty; every split needs examples, {FIX}")
+        if y.dtype.kind not in "iuf" or (y.dtype.kind == "f" and not np.array_equal(y, np.round(y))):
+            kind = "text" if y.dtype.kind in "USO" else f"non-integer {y.dtype}"
+            raise DataError(f"{where}: the {name} labels are {kind} values, expected integer "
+                            f"class numbers 1..26 (or 0..25); {FIX}")
+    ranges = {name: (int(np.min(y)), int(np.max(y))) for y, name in zip(ys, names)}
+    lo, hi = min(r[0] for r in ranges.values()), max(r[1] for r in ranges.values())
+    if lo == 0 and hi == N_CLASSES:
+        text = ", ".join(f"{n} {a}..{b}" for n, (a, b) in ranges.items())
+        raise DataError(f"{where}: the splits use different label bases ({text}); all must be "
+                        f"1..26 or all 0..25, {FIX}")
+    if lo < 0 or hi > N_CLASSES or (lo == 0 and hi >= N_CLASSES):
+        raise DataError(f"{where} has labels in [{lo}, {hi}], expected 1..26 (or 0..25); {FIX}")
+    return [np.asarray(y).astype(np.int64).ravel() - (1 if lo == 1 else 0) for y in ys]
 
 
 def _load_course(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -117,7 +133,7 @@ def _load_nist(folder: Path, files: tuple[str, ...]) -> dict[str, tuple[np.ndarr
         if X.ndim != 3 or X.shape[1:] != (28, 28) or len(X) != len(y):
             raise DataError(f"{folder}: EMNIST {s} images {X.shape} / labels {y.shape} do not match; {FIX}")
         out[s] = (X.transpose(0, 2, 1).reshape(len(X), 784), y)  # NIST stores images transposed
-    (ytr, yte) = _shift_labels([out["train"][1], out["test"][1]], str(folder))
+    (ytr, yte) = _shift_labels([out["train"][1], out["test"][1]], str(folder), ("train", "test"))
     n_valid = min(N_VALID, len(ytr) // 5)
     perm = np.random.RandomState(42).permutation(len(ytr))
     train_idx, valid_idx = perm[n_valid:], perm[:n_valid]

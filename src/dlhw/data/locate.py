@@ -29,9 +29,15 @@ def cache_dir() -> Path:
 
 
 def search_roots(data_dir: str | os.PathLike | None) -> list[Path]:
-    """The roots in search order (duplicates removed)."""
+    """The roots in search order (duplicates removed); a given ``data_dir`` must exist (it is
+    never skipped silently in favour of ``$DLHW_DATA_DIR``)."""
     roots: list[Path] = []
     if data_dir is not None:
+        if not Path(data_dir).is_dir():
+            from dlhw.errors import DataError
+
+            raise DataError(f"--data-dir {data_dir} does not exist or is not a folder; give the "
+                            f"folder that holds the data sets, or leave the option out")
         roots.append(Path(data_dir))
     if os.environ.get("DLHW_DATA_DIR"):
         roots.append(Path(os.environ["DLHW_DATA_DIR"]))

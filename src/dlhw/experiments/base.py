@@ -64,14 +64,20 @@ class RunOptions:
     progress: bool = True
     epochs: int | None = None
     out: Path | None = None
+    overwrite: bool = False
 
     def context(self, exp_id: str, options: dict[str, Any] | None = None) -> RunContext:
-        """The :class:`RunContext` of experiment ``exp_id`` under these options."""
+        """The :class:`RunContext` of experiment ``exp_id`` under these options; its folder is
+        ``runs_dir/<id>/<run name>`` (:mod:`dlhw.experiments.layout`) unless ``out`` is given."""
+        from dlhw.experiments.layout import run_dir, run_settings
+
         runs_root = Path(self.runs_dir)
-        return RunContext(out_dir=Path(self.out) if self.out else runs_root / exp_id, seed=self.seed,
-                          data_dir=self.data_dir, quick=self.quick, dataset=self.dataset,
+        settings = run_settings(exp_id, seed=self.seed, quick=self.quick, dataset=self.dataset,
+                                epochs=self.epochs, options=options)
+        return RunContext(out_dir=Path(self.out) if self.out else run_dir(runs_root, settings),
+                          seed=self.seed, data_dir=self.data_dir, quick=self.quick, dataset=self.dataset,
                           epochs=self.epochs, jobs=self.jobs, device=self.device, progress=self.progress,
-                          runs_root=runs_root, options=dict(options or {}))
+                          runs_root=runs_root, options=dict(options or {}), overwrite=self.overwrite)
 
 
 @dataclass
@@ -89,7 +95,15 @@ class RunContext:
     progress: bool = True
     runs_root: Path | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    overwrite: bool = False
     started: float = field(default_factory=time.perf_counter)
+
+    def settings(self, experiment_id: str, own_options: bool = True) -> dict[str, Any]:
+        """The run settings (``settings.json``) of ``experiment_id`` in this context."""
+        from dlhw.experiments.layout import run_settings
+
+        return run_settings(experiment_id, seed=self.seed, quick=self.quick, dataset=self.dataset,
+                            epochs=self.epochs, options=self.options if own_options else None)
 
     def n_epochs(self, default: int) -> int:
         """The epoch count: ``--epochs`` if given, else a small number in quick mode, else ``default``."""
@@ -114,9 +128,17 @@ class RunContext:
         return time.perf_counter() - self.started
 
     def run_dir(self, experiment_id: str) -> Path:
-        """The output folder of another experiment (for experiments that read earlier results)."""
+        """The run folder of another experiment with this run's seed, quick flag, data set and
+        epochs (for experiments that read earlier results); a legacy flat ``<id>/`` folder with a
+        fitting result is used when the per-settings one has none."""
+        from dlhw.experiments.layout import candidates, run_dir
+
         root = self.runs_root if self.runs_root is not None else self.out_dir.parent
-        return root / experiment_id
+        folder = run_dir(root, self.settings(experiment_id, own_options=False))
+        legacy = root / experiment_id
+        if not (folder / "result.json").exists() and legacy in candidates(root, experiment_id):
+            return legacy
+        return folder
 
     def rng(self) -> np.random.Generator:
         """A fresh Generator from the run's seed."""

@@ -10,13 +10,15 @@ under a second). ``--no-resume`` (option ``no_resume``) always runs again.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 
 from dlhw.experiments.base import Experiment, RunContext
-from dlhw.results import ExperimentResult, load_result, save_result
+from dlhw.results import ExperimentResult, flag_chance_level, load_result, save_result
 from dlhw.validation import check_device
 
+log = logging.getLogger("dlhw.experiments")
 REQUEST = "request"  # key of ``result.meta`` holding the request a result answers
 
 
@@ -37,7 +39,7 @@ def _is_json(value: Any) -> bool:
 
 def stored_result(exp_id: str, ctx: RunContext) -> ExperimentResult | None:
     """The result in ``ctx.out_dir`` if it finished for this very request, else None."""
-    if ctx.option("no_resume"):
+    if ctx.option("no_resume") or ctx.overwrite:
         return None
     try:
         res = load_result(ctx.out_dir)
@@ -49,13 +51,26 @@ def stored_result(exp_id: str, ctx: RunContext) -> ExperimentResult | None:
 
 
 def execute(exp: Experiment, ctx: RunContext) -> ExperimentResult:
-    """Run ``exp`` in ``ctx``, then write ``result.json`` (last, atomically) and return it."""
+    """Run ``exp`` in ``ctx``, then write ``result.json`` (last, atomically) and return it.
+
+    The run folder is locked for the whole run (a second process gets "already running (pid
+    N)") and claimed first (:func:`dlhw.experiments.layout.claim`): a folder of another
+    experiment or of other settings is refused unless ``ctx.overwrite``. A classifier whose
+    accuracy is at chance level is flagged (:func:`dlhw.results.flag_chance_level`).
+    """
+    from dlhw.experiments.layout import claim
+    from dlhw.training.run_folder import FolderLock
+
     check_device(ctx.device)  # before any data is loaded or folder made
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    result = exp.run(ctx)
-    result.wall_time_s = round(time.perf_counter() - start, 3)
-    result.quick = ctx.quick
-    result.meta[REQUEST] = request_of(exp.id, ctx)
-    save_result(ctx.out_dir, result)
+    with FolderLock(ctx.out_dir):
+        claim(ctx.out_dir, ctx.settings(exp.id), overwrite=ctx.overwrite)
+        start = time.perf_counter()
+        result = exp.run(ctx)
+        result.wall_time_s = round(time.perf_counter() - start, 3)
+        result.quick = ctx.quick
+        result.meta[REQUEST] = request_of(exp.id, ctx)
+        if flag_chance_level(result):
+            log.warning("%s: %s", exp.id, result.notes[-1])
+        save_result(ctx.out_dir, result)
     return result

@@ -55,8 +55,13 @@ class SerialBackend(Backend):
                 yield i, result, None
 
 
-def _limit_threads(threads: int) -> None:
-    """Worker initialiser: ``threads`` BLAS/torch threads per process (no oversubscription)."""
+def _limit_threads(threads: int, parent_pid: int | None = None) -> None:
+    """Worker initialiser: ``threads`` BLAS/torch threads per process (no oversubscription);
+    the worker exits when ``parent_pid`` dies (:mod:`dlhw.grid.lifeline`: no orphans)."""
+    if parent_pid is not None:
+        from dlhw.grid.lifeline import die_with_parent
+
+        die_with_parent(parent_pid)
     for var in THREAD_VARS:
         os.environ.setdefault(var, str(threads))
     import sys
@@ -148,7 +153,7 @@ class ProcessBackend(Backend):
         ctx = multiprocessing.get_context("spawn")
         with _child_environment(self.threads), ProcessPoolExecutor(
                 max_workers=self.jobs, mp_context=ctx, initializer=_limit_threads,
-                initargs=(self.threads,)) as pool:
+                initargs=(self.threads, os.getpid())) as pool:
             running: dict[Future, int] = {}
             while pending or running:
                 while pending and len(running) < self.jobs and not stop():

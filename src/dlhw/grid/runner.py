@@ -161,7 +161,17 @@ class GridRunner:
         return tasks
 
     def run(self, spec: GridSpec) -> GridResult:
-        """Run every unfinished configuration of ``spec``; return all records (resumable)."""
+        """Run every unfinished configuration of ``spec``; return all records (resumable).
+
+        The grid's root is locked meanwhile (:class:`~dlhw.training.run_folder.FolderLock`): a
+        second process on the same grid fails at once with "already running (pid N)".
+        """
+        from dlhw.training.run_folder import FolderLock
+
+        with FolderLock(self.root, what=f"grid {self.root}"):
+            return self._run(spec)
+
+    def _run(self, spec: GridSpec) -> GridResult:
         store = GridStore(self.root)
         save_json(self.root / "grid.json", {**spec.to_dict(), "seed": self.seed})
         members = self.members(spec)

@@ -105,7 +105,14 @@ class GridStore:
                                                           "message": str(exc)})
 
     def read_record(self, config_id: str) -> dict[str, Any]:
-        return load_json(self.folder(config_id) / RECORD_FILE)
+        """The record of ``config_id``; one whose ``id`` is another configuration's is refused."""
+        path = self.folder(config_id) / RECORD_FILE
+        record = load_json(path)
+        if not isinstance(record, dict) or record.get("id") != config_id:
+            other = record.get("id") if isinstance(record, dict) else type(record).__name__
+            raise CheckpointError(f"{path} is the record of {other!r}, not of {config_id!r}; "
+                                  f"delete it and rerun to retrain that configuration")
+        return record
 
     def read_test(self, config_id: str) -> dict[str, Any] | None:
         path = self.folder(config_id) / TEST_FILE

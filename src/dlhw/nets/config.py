@@ -14,6 +14,8 @@ from typing import Any
 from dlhw.errors import ConfigError
 from dlhw.validation import check_choice, check_int, check_positive, check_probability
 
+FLOAT32_MAX = 3.4028234663852886e38
+
 MODELS = ("logistic_regression", "mlp")
 ACTIVATION_NAMES = ("relu", "tanh")
 OPTIMIZER_NAMES = ("sgd", "adam")
@@ -51,6 +53,11 @@ class NetConfig:
         # ints given for floats are fine (JSON, argparse); store floats so ids are canonical
         object.__setattr__(self, "lr", check_positive(self.lr, "lr"))
         object.__setattr__(self, "l2", check_positive(self.l2, "l2", allow_zero=True))
+        for name in ("lr", "l2"):  # torch's parameters are float32: a larger step overflows
+            if getattr(self, name) > FLOAT32_MAX:
+                raise ConfigError(f"{name} must be at most {FLOAT32_MAX:.3g} (the float32 range of "
+                                  f"the network's weights), got {getattr(self, name):g}; use a "
+                                  f"learning rate such as 0.001-1")
         object.__setattr__(self, "dropout", check_probability(self.dropout, "dropout"))
         for name in ("hidden_size", "layers", "batch_size", "epochs"):
             check_int(getattr(self, name), name)

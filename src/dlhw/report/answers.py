@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import importlib
 import logging
-import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from dlhw.io import atomic_copy
 from dlhw.results import ExperimentResult
 
 log = logging.getLogger("dlhw.report")
@@ -51,7 +51,7 @@ def copy_answer_tree(dest: Path, root: Path | None = None) -> None:
                 and "__pycache__" not in path.parts:
             target = dest / path.relative_to(src)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+            atomic_copy(path, target)
 
 
 def load_discussions() -> tuple[Mapping[str, Discussion], str | None]:

@@ -7,14 +7,22 @@ section that shows that run, so nothing a run produced is lost.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dlhw.io import atomic_copy
 from dlhw.labels import config_label, figure_label, metric_label
 from dlhw.report import answers
-from dlhw.report.blocks import Block, Figure, Heading, Metrics, Paragraph, TableBlock, TypstSource
+from dlhw.report.blocks import (
+    Block,
+    Figure,
+    Heading,
+    Metrics,
+    Paragraph,
+    TableBlock,
+    TypstSource,
+)
 from dlhw.report.markup import fmt_seconds, fmt_value, is_displayable
 from dlhw.report.outline import ALL, Outline, Section, View
 from dlhw.results import ExperimentResult, Table
@@ -35,6 +43,11 @@ class Sources:
     out_dir: Path
     discussions: Mapping = field(default_factory=dict)
     answers_root: Path | None = None
+    folders: Mapping[str, Path] = field(default_factory=dict)  # experiment id -> its run folder
+
+    def folder(self, exp_id: str) -> Path:
+        """The run folder the result of ``exp_id`` was read from."""
+        return self.folders.get(exp_id, self.runs_root / exp_id)
 
 
 def section_experiments(section: Section, registered: Mapping[str, tuple[str, ...]]) -> list[str]:
@@ -93,21 +106,21 @@ def place_figure(exp_id: str, rel: str, src: Sources) -> str | None:
 
     A PDF figure is replaced by its PNG (or SVG) twin, for the Markdown report; its vector twin
     (PDF or SVG, see :func:`vector_twin`) is copied beside it for the PDF report."""
-    path = src.runs_root / exp_id / rel
+    path = src.folder(exp_id) / rel
     if path.suffix.lower() not in _IMAGE_SUFFIXES:
         twins = [path.with_suffix(s) for s in _IMAGE_SUFFIXES if path.with_suffix(s).is_file()]
         path = twins[0] if twins else path
     if not path.is_file() or path.suffix.lower() not in _IMAGE_SUFFIXES:
         return None
-    run_dir = (src.runs_root / exp_id).resolve()
+    run_dir = src.folder(exp_id).resolve()
     inside = path.resolve().is_relative_to(run_dir)
     dest = src.out_dir / "figures" / exp_id / (path.resolve().relative_to(run_dir) if inside
                                                 else Path(path.name))
     dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, dest)
+    atomic_copy(path, dest)
     for suffix in _VECTOR_SUFFIXES:
         if path.with_suffix(suffix).is_file() and suffix != path.suffix.lower():
-            shutil.copyfile(path.with_suffix(suffix), dest.with_suffix(suffix))
+            atomic_copy(path.with_suffix(suffix), dest.with_suffix(suffix))
     return dest.relative_to(src.out_dir).as_posix()
 
 
@@ -158,7 +171,7 @@ def run_blocks(exp_id: str, show: dict[str, list[str]], src: Sources, first: boo
         caption = f"{figure_label(name)[:1].upper()}{figure_label(name)[1:]} ({r.title})."
         blocks.append(Figure(placed, caption, vector_twin(placed, src)) if placed else
                       Paragraph(f"figure {name} of {exp_id}: file {r.figures[name]} is missing "
-                                f"from {src.runs_root / exp_id}.", "error"))
+                                f"from {src.folder(exp_id)}.", "error"))
     if first:
         blocks += [Paragraph(f"Note: {n}", "plain") for n in r.notes]
     return blocks

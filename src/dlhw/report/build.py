@@ -9,12 +9,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from dlhw.errors import DlhwError
+from dlhw.io import atomic_copy, atomic_write_bytes, atomic_write_text
 from dlhw.report import answers, markdown_render, typst_render
 from dlhw.report.assemble import Sources, body_blocks
 from dlhw.report.blocks import Block, Figure, Paragraph, TypstSource
 from dlhw.report.frontmatter import runs_appendix, title_page
 from dlhw.report.outline import OUTLINES, get_outline
-from dlhw.results import ExperimentResult, load_result
+from dlhw.results import ExperimentResult
 
 log = logging.getLogger("dlhw.report")
 TEMPLATE = Path(__file__).with_name("templates") / "report.typ"
@@ -37,24 +38,49 @@ def _registered() -> dict[str, tuple[str, ...]]:
         return {}
 
 
-def load_sources(runs_root: Path, out_dir: Path) -> Sources:
-    """Read every result under ``runs_root`` that the registry or an outline names."""
+def load_sources(runs_root: Path, out_dir: Path, *, seed: int | None = None,
+                 quick: bool | None = None, dataset: str | None = None) -> Sources:
+    """Read, per experiment that the registry or an outline names, the run that fits the
+    wanted settings (:func:`dlhw.experiments.layout.find_result`; None: prefer full seed-0
+    runs). A result of another experiment, or with a non-numeric metric, is a problem, never
+    a number."""
+    from dlhw.experiments.layout import find_result
+
     registered = _registered()
     ids = list(registered) + [e for o in OUTLINES.values() for s in o.sections()
                               for e in s.experiments]
     if runs_root.is_dir():
-        ids += sorted(p.parent.name for p in runs_root.glob("*/result.json"))
+        ids += sorted({p.parent.name for p in runs_root.glob("*/result.json")}
+                      | {p.parent.parent.name for p in runs_root.glob("*/*/result.json")})
     results: dict[str, ExperimentResult | None] = {}
     problems: dict[str, str] = {}
+    folders: dict[str, Path] = {}
     for exp_id in dict.fromkeys(ids):
         try:
-            results[exp_id] = load_result(runs_root / exp_id)
+            found = find_result(runs_root, exp_id, seed=seed, quick=quick, dataset=dataset)
+            if found is not None:
+                check_metrics(found[0], found[1])
+            folders[exp_id], results[exp_id] = found if found else (runs_root / exp_id, None)
         except Exception as exc:  # unreadable JSON: reported, never shown as a number
             results[exp_id], problems[exp_id] = None, f"{type(exc).__name__}: {exc}"
     discussions, problem = answers.load_discussions()
     if problem:
         problems["dlhw.answers.discussions"] = problem
-    return Sources(results, problems, registered, runs_root, out_dir, discussions)
+    return Sources(results, problems, registered, runs_root, out_dir, discussions, folders=folders)
+
+
+def check_metrics(folder: Path, result: ExperimentResult) -> None:
+    """Refuse a result whose key metric, or any accuracy/loss/RMSE/time metric, is not a number."""
+    from dlhw.errors import CheckpointError
+
+    numeric = ("accuracy", "loss", "rmse", "seconds", "epoch", "epochs")
+    for name, value in result.metrics.items():
+        if name != result.key_metric and not name.endswith(numeric):
+            continue
+        if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+            continue
+        raise CheckpointError(f"{folder / 'result.json'}: metric {name} is {value!r}, not a "
+                              f"number; rerun the experiment")
 
 
 def _clean(out_dir: Path) -> None:
@@ -72,12 +98,12 @@ def _compile(out_dir: Path, blocks: Sequence[Block]) -> Path:
     for b in blocks:
         if isinstance(b, TypstSource) and b.kind == "discussion":
             (out_dir / b.path).parent.mkdir(parents=True, exist_ok=True)
-            (out_dir / b.path).write_text(b.source, encoding="utf-8")
+            atomic_write_text(out_dir / b.path, b.source)
     source = out_dir / "report.typ"
-    source.write_text(typst_render.render(blocks), encoding="utf-8")
+    atomic_write_text(source, typst_render.render(blocks))
     pdf = out_dir / "report.pdf"
-    typst.compile(str(source), output=str(pdf), root=str(out_dir), ignore_system_fonts=True)
-    return pdf
+    data = typst.compile(str(source), root=str(out_dir), ignore_system_fonts=True)
+    return atomic_write_bytes(pdf, data)  # never a truncated PDF, even on a full disk
 
 
 def _compiles(out_dir: Path, b: TypstSource | Figure) -> str | None:
@@ -87,7 +113,7 @@ def _compiles(out_dir: Path, b: TypstSource | Figure) -> str | None:
     probe = out_dir / "_probe.typ"
     call = "include" if isinstance(b, TypstSource) else "image"
     path = b.path if isinstance(b, TypstSource) else (b.vector or b.path)
-    probe.write_text(f"#{call}({typst_render.typst_string(path)})\n", encoding="utf-8")
+    atomic_write_text(probe, f"#{call}({typst_render.typst_string(path)})\n")
     try:
         typst.compile(str(probe), root=str(out_dir), ignore_system_fonts=True)
         return None
@@ -124,13 +150,13 @@ def build_one(homework: str, src: Sources) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     _clean(out_dir)
     answers.copy_answer_tree(out_dir / "answers", src.answers_root)
-    shutil.copyfile(TEMPLATE, out_dir / typst_render.TEMPLATE_NAME)
+    atomic_copy(TEMPLATE, out_dir / typst_render.TEMPLATE_NAME)
     blocks: list[Block] = [title_page(outline, src), *body_blocks(outline, src),
                            *runs_appendix(outline, src)]
     if "dlhw.answers.discussions" in src.problems:
         blocks.insert(1, Paragraph(src.problems["dlhw.answers.discussions"], "error"))
     md = out_dir / "report.md"
-    md.write_text(markdown_render.render(blocks), encoding="utf-8")
+    atomic_write_text(md, markdown_render.render(blocks))
     try:
         pdf = _compile(out_dir, blocks)
     except Exception as first:
@@ -144,16 +170,18 @@ def build_one(homework: str, src: Sources) -> list[Path]:
     return [pdf, md]
 
 
-def build_reports(homework: str, runs_root: Path, out_root: Path) -> list[Path]:
+def build_reports(homework: str, runs_root: Path, out_root: Path, *, seed: int | None = None,
+                  quick: bool | None = None, dataset: str | None = None) -> list[Path]:
     """Build ``out_root/<hw>/report.pdf`` and ``report.md`` for ``homework`` (or ``"all"``).
 
-    Every figure and number is read from ``runs_root/<experiment>/result.json``; a missing result
-    reads "not run". Returns the written paths (PDF, Markdown) per homework.
+    Every figure and number is read from ``runs_root/<experiment>/<run>/result.json``, the run
+    that fits ``seed``/``quick``/``dataset`` (None: any, full seed-0 runs preferred); a missing
+    result reads "not run". Returns the written paths (PDF, Markdown) per homework.
     """
     homeworks = list(OUTLINES) if homework == "all" else [get_outline(homework).homework]
     runs_root, out_root = Path(runs_root), Path(out_root)
     paths: list[Path] = []
     for hw in sorted(homeworks, key=lambda h: h != "hw2122"):
-        src = load_sources(runs_root, out_root / hw)
+        src = load_sources(runs_root, out_root / hw, seed=seed, quick=quick, dataset=dataset)
         paths += build_one(hw, replace(src, out_dir=out_root / hw))
     return paths

@@ -87,7 +87,7 @@ def runs_appendix(outline: Outline, src: Sources) -> list[Block]:
                      fmt_seconds(r.wall_time_s), r.meta.get("git_commit", "?"),
                      r.meta.get("finished_at", "?")])
     return [Heading(1, "Appendix: the runs behind this report"),
-            Paragraph(f"Every number above is read from {src.runs_root}/<experiment>/result.json "
+            Paragraph(f"Every number above is read from {src.runs_root}/<experiment>/<run>/result.json "
                       "(no number is typed by hand); rerun an experiment with dlhw run <id> and "
                       "rebuild with dlhw report.", "plain"),
             TableBlock(Table(columns, rows), "Runs: data set, seed, mode, key number, wall time.")]
