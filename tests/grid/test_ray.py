@@ -64,7 +64,7 @@ def test_an_address_where_nothing_listens_fails_at_once_with_one_line():
 
     start = time.monotonic()
     with pytest.raises(ConfigError, match=r"cannot reach the Ray cluster at 127\.0\.0\.1:\d+ "
-                                          r"\(Connection refused within 15 s\).*ray start --head"):
+                                          r"\(connection refused\); start it with `ray start --head`"):
         RayBackend(f"127.0.0.1:{_free_port()}")
     assert time.monotonic() - start < 5
     with pytest.raises(ConfigError, match="not HOST:PORT"):

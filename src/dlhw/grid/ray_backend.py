@@ -95,9 +95,10 @@ def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
         with socket.create_connection(hp, timeout=timeout):
             pass
     except OSError as exc:
-        reason = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
-        raise ConfigError(f"cannot reach the Ray cluster at {address} ({reason} within {timeout:g} s); "
-                          f"start it with `ray start --head` there, or fix --address") from None
+        reason = (f"no answer within {timeout:g} s" if isinstance(exc, TimeoutError)
+                  else (exc.strerror or str(exc)).lower())
+        raise ConfigError(f"cannot reach the Ray cluster at {address} ({reason}); start it with "
+                          f"`ray start --head` there, or fix --address") from None
 
 
 class _NotMainThread(logging.Filter):
@@ -210,14 +211,13 @@ class RayBackend(Backend):
     def imap(self, fn, tasks: Sequence[Any], *, stop=lambda: False) -> Iterator[Outcome]:
         ray = _import_ray()
         remote = ray.remote(**self.options)(_call)
-        fn_ref = ray.put(fn)  # the work (and any data it holds) is sent once, not per task
         pending = list(enumerate(tasks))[::-1]
         running: dict[Any, int] = {}
         try:
             while pending or running:
                 while pending and len(running) < self.jobs and not stop():
                     i, task = pending.pop()
-                    running[remote.remote(fn_ref, task)] = i
+                    running[remote.remote(fn, task)] = i
                 if not running:
                     return
                 done, _ = ray.wait(list(running), num_returns=1)
