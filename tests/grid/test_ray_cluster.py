@@ -198,6 +198,9 @@ def test_ensemble_grid_on_three_nodes_equals_the_local_run(cluster, data_dir, tm
             k: v for k, v in local_h.items() if not k.endswith("seconds")}
         # paths inside the files point at the driver's folder, not the worker's temporary one
         assert ray_files["run.json"]["result"]["out_dir"] == str(tmp_path / "ray" / r["id"] / "run")
+    resumed = ensemble_runner(tmp_path / "ray", work, backend=SerialBackend(), **kw)
+    assert resumed.run(spec).table().rows == result.table().rows
+    assert resumed.dispatched == []  # the driver wrote every record: a local rerun has nothing to do
     # the workers' temporary folders are gone; nothing else was written outside the root
     assert list((cluster.base / "worker-tmp").glob("dlhw-task-*")) == []
 
