@@ -43,6 +43,22 @@ def add_common_run_options(p: argparse.ArgumentParser) -> None:
                    help="parallel processes for grids (default: every core)")
     p.add_argument("--device", default="cpu", help="torch device: cpu or cuda")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_verbosity_options(p)
+
+
+def add_verbosity_options(p: argparse.ArgumentParser) -> None:
+    """``-v/--verbose`` and ``-q/--quiet``, on every command (through :mod:`logging`)."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("-v", "--verbose", action="count", default=0,
+                   help="more lines on stderr: one per epoch and per finished grid task (-vv: debug)")
+    g.add_argument("-q", "--quiet", action="store_true", help="errors only; no progress bars")
+
+
+def setup_logs(args: argparse.Namespace) -> None:
+    """Configure the ``dlhw`` logger from ``-v``/``-q`` (see :func:`dlhw.logs.configure`)."""
+    from dlhw.logs import configure
+
+    configure(-1 if getattr(args, "quiet", False) else getattr(args, "verbose", 0))
 
 
 def seed_arg(text: str) -> int:
@@ -62,7 +78,8 @@ def run_options(args: argparse.Namespace) -> RunOptions:
 
     out = getattr(args, "out", None)
     return RunOptions(seed=args.seed, data_dir=args.data_dir, runs_dir=Path(args.runs_dir), quick=args.quick,
-                      dataset=args.dataset, jobs=args.jobs, device=args.device, progress=not args.no_progress,
+                      dataset=args.dataset, jobs=args.jobs, device=args.device,
+                      progress=not (args.no_progress or getattr(args, "quiet", False)),
                       epochs=getattr(args, "epochs", None), out=Path(out) if out else None,
                       overwrite=bool(getattr(args, "overwrite", False)))
 
@@ -124,6 +141,7 @@ def cmd_run(argv: list[str]) -> int:
         add_arguments(p.add_argument_group(f"{entry.id} options"))
         add_arguments(own)
     args, unknown = p.parse_known_args(argv[1:])
+    setup_logs(args)
     if unknown:
         raise ConfigError(f"{' '.join(unknown)}: not an option of {entry.id} ({entry.title}), which "
                           f"would ignore it; `dlhw run {entry.id} --help` lists its options")
@@ -163,7 +181,8 @@ def cmd_data(args: argparse.Namespace) -> int:
         for name, where in data.status(args.data_dir):
             print(f"{name:<15} {where}")
         return 0
-    folder = fetch(args.name, source=args.source, base_url=args.base_url, dest_dir=args.dest)
+    folder = fetch(args.name, source=args.source, base_url=args.base_url, dest_dir=args.dest,
+                   progress=not args.quiet)
     print(f"{args.name}: ready in {folder}")
     return 0
 
@@ -199,11 +218,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"dlhw {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("run", help="run one experiment: dlhw run ID [options]", add_help=False)
-    sub.add_parser("list", help="list the experiments").set_defaults(func=cmd_list)
+    ls = sub.add_parser("list", help="list the experiments")
+    ls.set_defaults(func=cmd_list)
+    add_verbosity_options(ls)
     d = sub.add_parser("data", help="data sets: list, fetch")
     dsub = d.add_subparsers(dest="data_cmd", required=True)
     dl = dsub.add_parser("list", help="show which data sets are present and where")
     dl.add_argument("--data-dir", default=None)
+    add_verbosity_options(dl)
     df = dsub.add_parser("fetch", help="download a data set into the user cache")
     df.add_argument("name", choices=("fashion-mnist", "emnist-letters", "ames"))
     df.add_argument("--source", choices=("course", "nist", "official"), default=None,
@@ -211,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "course = the course's Google Drive file, nist = the official NIST archive)")
     df.add_argument("--base-url", default=None, help="mirror to download from")
     df.add_argument("--dest", default=None, help="folder to download into (default: the cache)")
+    add_verbosity_options(df)
     d.set_defaults(func=cmd_data)
     r = sub.add_parser("reproduce", help="run every experiment, then build the reports")
     add_common_run_options(r)
@@ -227,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="report the --quick runs (default: full runs where they exist)")
     rep.add_argument("--dataset", choices=DATASETS_2526, default=None,
                      help="report the 2025-26 runs made with this --dataset")
+    add_verbosity_options(rep)
     rep.set_defaults(func=cmd_report)
     ex = sub.add_parser("export", help="export stored runs to other tools: tensorboard")
     exsub = ex.add_subparsers(dest="export_cmd", required=True)
@@ -243,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "run":
         return guarded("dlhw", cmd_run, argv[1:])
     args = build_parser().parse_args(argv)
+    setup_logs(args)
     return guarded("dlhw", args.func, args)
 
 

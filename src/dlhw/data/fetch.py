@@ -167,8 +167,11 @@ def fetch(name: str, *, source: str | None = None, base_url: str | None = None,
     folder holding the files. Files already present and valid are not downloaded again. Raises
     DataError with one line naming each source tried and what to do.
     """
+    from dlhw.logs import bars_shown
+
     if name not in SOURCES:
         raise ConfigError(f"unknown data set {name!r}; choose one of {', '.join(SOURCES)}")
+    progress = bars_shown(progress)  # tqdm's rules: no bar when stderr is not a terminal
     sources = SOURCES[name]
     if source is not None:
         sources = tuple(s for s in sources if s.name == source)

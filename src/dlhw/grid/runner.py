@@ -9,6 +9,7 @@ per member, so resuming works at member granularity whatever the grouping.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import time
@@ -24,7 +25,10 @@ from dlhw.grid.spec import GridSpec
 from dlhw.grid.store import GridStore, Member
 from dlhw.grid.transfer import MemberFiles
 from dlhw.io import save_json
+from dlhw.logs import bar_options
 from dlhw.rng import child_seed
+
+log = logging.getLogger(__name__)
 
 MemberFn = Callable[[Member], dict[str, Any]]
 GroupFn = Callable[[list[Member]], list[dict[str, Any]]]
@@ -194,7 +198,7 @@ class GridRunner:
         failures: list[tuple[str, BaseException]] = []
         queued = sum(len(t.members) for t in tasks)
         bar = tqdm(total=total, initial=done, unit="config", desc=self.name,
-                   disable=not self.progress, dynamic_ncols=True)
+                   dynamic_ncols=True, **bar_options(self.progress))
 
         def show(finished_tasks: int, update: int = 0) -> None:
             running = sum(len(t.members) for t in tasks[finished_tasks:finished_tasks + backend.jobs])
@@ -220,6 +224,9 @@ class GridRunner:
                     _note_failure(GridStore(self.root), tasks[i].members, exc)
                 queued -= n
                 show(finished, 0 if exc is not None else n)
+                done += 0 if exc is not None else n
+                log.info("%s: %s %d configuration(s); %d of %d done, %d failed", self.name or "grid",
+                         "failed" if exc is not None else "finished", n, done, total, len(failures))
         finally:
             bar.close()
         return failures

@@ -37,6 +37,7 @@ from tqdm.auto import tqdm
 
 from dlhw.data import Dataset
 from dlhw.errors import CheckpointError, ConfigError, DivergenceError
+from dlhw.logs import bar_options
 from dlhw.nets import NetConfig
 from dlhw.nets.stacked import StackedFFN
 from dlhw.training.history import History
@@ -184,7 +185,7 @@ class _Ensemble:
                 for i in self.active]
         steps = math.ceil(len(y) / self.cfg.batch_size)
         with tqdm(total=steps, desc=f"ensemble of {len(self.active)}, epoch {epoch}/{self.cfg.epochs}",
-                  leave=False, disable=not self.progress, unit="step", mininterval=0.5) as bar:
+                  leave=False, unit="step", mininterval=0.5, **bar_options(self.progress)) as bar:
             losses = train_stacked_epoch(self.stacked, self.opt, X, y, order, self.cfg.batch_size,
                                          gens, progress=bar.update)
         trained = time.perf_counter()

@@ -28,6 +28,7 @@ this run's.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import time
@@ -39,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from dlhw.errors import CheckpointError, ConfigError, DivergenceError
+from dlhw.logs import bar_options, bar_postfix, epoch_line
 from dlhw.scratch import resolve_kernel
 from dlhw.training.checkpoint import (
     load_checkpoint,
@@ -54,6 +56,8 @@ from dlhw.validation import check_choice, check_int, check_positive
 
 EpochHook = Callable[[Any, int], dict[str, float]]
 EpochCallback = Callable[[int, dict[str, float]], None]
+
+log = logging.getLogger(__name__)
 
 
 def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
@@ -178,8 +182,8 @@ def _eval_splits(dataset: Any, track_test: bool) -> dict[str, tuple[np.ndarray, 
 def _progress(progress: bool, start: int, epochs: int):
     from tqdm.auto import tqdm
 
-    return tqdm(range(start + 1, epochs + 1), initial=start, total=epochs, disable=not progress,
-                desc="epochs", leave=False)
+    return tqdm(range(start + 1, epochs + 1), initial=start, total=epochs, desc="epochs",
+                leave=False, **bar_options(progress))
 
 
 def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
@@ -227,8 +231,11 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
     if resumed < epochs:  # work reused by every epoch, done once per run
         prepared = model.prepare(X, kernel) if hasattr(model, "prepare") else None
         splits = _prepare_eval(model, splits)
-    for epoch in _progress(progress, resumed, epochs):
+    bar = _progress(progress, resumed, epochs)
+    for epoch in bar:
         values = _one_epoch(model, (X, y, prepared), lr, seed, epoch, kernel, splits, epoch_hook)
+        bar.set_postfix(bar_postfix(values), refresh=False)
+        log.info(epoch_line(epoch, epochs, values, title))
         if history.append(**values):
             save_checkpoint(folder.best_path, model, {"epoch": epoch, "fingerprint": fp})
         save_checkpoint(folder.last_path, model, {"epoch": epoch, "fingerprint": fp,

@@ -17,6 +17,7 @@ figures; the folder is locked while the run trains.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from tqdm.auto import tqdm
 from dlhw.data import Dataset
 from dlhw.errors import CheckpointError, DivergenceError
 from dlhw.io import load_json
+from dlhw.logs import bar_options, bar_postfix, epoch_line
 from dlhw.nets import NetConfig, evaluate, make_optimizer
 from dlhw.training.history import History
 from dlhw.training.plots import plot_history
@@ -55,6 +57,8 @@ from dlhw.training.torch_epoch import (
     train_epoch,
 )
 from dlhw.training.torch_fast import check_kernel, fast_unsupported, train_epoch_fast
+
+log = logging.getLogger(__name__)
 
 __all__ = ["TorchRun", "TrainResult", "as_tensors", "dropout_seed", "epoch_batches", "epoch_permutation",
            "finished_result", "init_model", "plot_run", "seeded_torch_rng", "test_best", "train_epoch",
@@ -149,6 +153,7 @@ def train_torch(cfg: NetConfig | dict, dataset: Dataset, *, out_dir: str | Path,
             metrics = run.epoch(epoch)  # a diverged epoch is recorded in the folder, then raised
             improved = history.append(**metrics)
             run.save(epoch, history, improved)
+            log.info(epoch_line(epoch, cfg.epochs, metrics, cfg.slug()))
             if on_epoch is not None:
                 on_epoch(epoch, metrics)
         return run.finish(history, plots=plots, test=test)
@@ -175,6 +180,7 @@ class TorchRun:
                  kernel: str = "fast"):
         self.cfg, self.seed, self.device, self.progress = cfg, int(seed), device, progress
         self.data, self.shape, self.folder = data, shape, folder
+        self.postfix: dict[str, str] = {}
         self.model = init_model(cfg, *self.shape, self.seed, device)
         self.optimizer = make_optimizer(cfg.optimizer, self.model.parameters(), cfg.lr, cfg.l2)
         self.criterion = nn.CrossEntropyLoss()
@@ -207,7 +213,8 @@ class TorchRun:
         with seeded_torch_rng(dropout_seed(self.seed, epoch), self.device), \
                 cpu_threads(self.threads), \
                 tqdm(total=n_batches, desc=f"epoch {epoch}/{self.cfg.epochs}", leave=False,
-                     disable=not self.progress, unit="step", mininterval=0.5) as bar:
+                     unit="step", mininterval=0.5, postfix=self.postfix or None,
+                     **bar_options(self.progress)) as bar:
             train_loss = self._train_epoch(self.model, self.optimizer, self.criterion, X, y, order,
                                            self.cfg.batch_size, progress=bar.update)
         trained = time.perf_counter()
@@ -215,9 +222,11 @@ class TorchRun:
             raise self.diverged(epoch, train_loss) from None
         _, train_acc = evaluate(self.model, X, y, self.criterion)
         dev_loss, dev_acc = evaluate(self.model, *self.data["dev"], self.criterion)
-        return {"train_loss": train_loss, "train_accuracy": train_acc, "dev_loss": dev_loss,
-                "dev_accuracy": dev_acc, "train_seconds": trained - start,
-                "epoch_seconds": time.perf_counter() - start}
+        metrics = {"train_loss": train_loss, "train_accuracy": train_acc, "dev_loss": dev_loss,
+                   "dev_accuracy": dev_acc, "train_seconds": trained - start,
+                   "epoch_seconds": time.perf_counter() - start}
+        self.postfix = bar_postfix(metrics)  # shown by the next epoch's bar
+        return metrics
 
     def save(self, epoch: int, history: History, improved: bool) -> None:
         """Best checkpoint (if improved), then the last one, then the pointer to it (atomic)."""
