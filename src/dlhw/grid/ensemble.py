@@ -45,10 +45,14 @@ def member_bytes(cfg: NetConfig, n_features: int, n_classes: int) -> int:
     model and optimiser copies used for checkpoints) plus the activations of a training batch
     x 8 (pre-activations, activations, masks, their gradients).
     """
-    widths = [cfg.hidden_size] * (cfg.layers if cfg.model == "mlp" else 0)
-    sizes = [n_features, *widths, n_classes]
+    sizes = layer_sizes(cfg, n_features, n_classes)
     params = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
     return FLOAT_BYTES * (10 * params + 8 * cfg.batch_size * sum(sizes[1:]))
+
+
+def layer_sizes(cfg: NetConfig, n_features: int, n_classes: int) -> list[int]:
+    """``[n_features, hidden..., n_classes]``: the widths a member's layers map between."""
+    return [n_features, *[cfg.hidden_size] * (cfg.layers if cfg.model == "mlp" else 0), n_classes]
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,24 @@ class GroupCap:
         return min(by_memory, by_workers)
 
 
+@dataclass(frozen=True)
+class GroupCost:
+    """``cost`` of the runner: a group's work, members x parameters per member x epochs
+    (training is a few passes over every parameter per example)."""
+
+    work: EnsembleWork
+    n_features: int
+    n_classes: int
+
+    def __call__(self, members: list[Member]) -> float:
+        total = 0.0
+        for m in members:
+            cfg = self.work.config(m.params)
+            sizes = layer_sizes(cfg, self.n_features, self.n_classes)
+            total += cfg.epochs * sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+        return total
+
+
 def ensemble_runner(root: str | Path, work: EnsembleWork, *, n_features: int, n_classes: int,
                     spec_groups: int = 1, backend: Backend | None = None, jobs: int | None = 1,
                     budget_bytes: int = DEFAULT_BUDGET, **options: Any) -> GridRunner:
@@ -118,5 +140,6 @@ def ensemble_runner(root: str | Path, work: EnsembleWork, *, n_features: int, n_
     backend = backend or local_backend(jobs)
     share = max(1, math.ceil(backend.jobs / max(spec_groups, 1)))
     cap = GroupCap(work, n_features, n_classes, int(budget_bytes), share)
+    cost = GroupCost(work, n_features, n_classes)  # longest first, the largest split across workers
     return GridRunner(Path(root), group_fn=work, group_by=work.key, max_group=cap, backend=backend,
-                      **options)
+                      cost=cost, **options)

@@ -9,7 +9,9 @@ per member, so resuming works at member granularity whatever the grouping.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import math
 import os
 import tempfile
 import time
@@ -116,6 +118,10 @@ class GridRunner:
     progress, name : show a progress bar (configurations done, running, queued; time left),
         labelled ``name``.
     fail_fast : stop starting new tasks after the first failure.
+    cost : optional ``cost(members) -> float``, a task's expected work. With it and more than
+        one worker, a group task costing more than an even share of the total (``total / jobs``)
+        is split into that many near-equal parts, and tasks start longest first (so the largest
+        is never last and alone).
     dispatched : after :meth:`run`, the member ids of each task that ended, in completion order.
     """
 
@@ -132,6 +138,7 @@ class GridRunner:
     progress: bool = True
     name: str = "grid"
     fail_fast: bool = False
+    cost: Callable[[list[Member]], float] | None = None
     dispatched: list[list[str]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
@@ -162,7 +169,22 @@ class GridRunner:
             cap = max(int(cap or len(g)), 1)
             tasks += [_Task(self.group_fn, True, self.root, tuple(g[i:i + cap]))
                       for i in range(0, len(g), cap)]
-        return tasks
+        return self._balanced(tasks) if self.cost is not None else tasks
+
+    def _balanced(self, tasks: list[_Task]) -> list[_Task]:
+        """Split tasks above ``total cost / jobs`` into near-equal parts; longest first (stable)."""
+        jobs = (self.backend.jobs if self.backend is not None else None) or self.jobs or os.cpu_count() or 1
+        if jobs <= 1:  # one worker: the order does not change the wall time; keep grid order
+            return tasks
+        costs = [float(self.cost(list(t.members))) for t in tasks]
+        share = sum(costs) / max(int(jobs), 1)
+        parts: list[tuple[float, _Task]] = []
+        for t, c in zip(tasks, costs):
+            k = max(1, min(len(t.members), math.ceil(c / share - 1e-9))) if share > 0 else 1
+            bounds = [round(i * len(t.members) / k) for i in range(k + 1)]
+            parts += [(c * (b - a) / len(t.members), _Task(t.fn, t.grouped, t.root, t.members[a:b]))
+                      for a, b in itertools.pairwise(bounds)]
+        return [t for _, t in sorted(parts, key=lambda ct: -ct[0])]
 
     def run(self, spec: GridSpec) -> GridResult:
         """Run every unfinished configuration of ``spec``; return all records (resumable).
