@@ -15,6 +15,7 @@ from dlhw.report.assemble import Sources, body_blocks
 from dlhw.report.blocks import Block, Figure, Paragraph, TypstSource
 from dlhw.report.frontmatter import runs_appendix, title_page
 from dlhw.report.outline import OUTLINES, get_outline
+from dlhw.report.timing import timing_appendix
 from dlhw.results import ExperimentResult
 
 log = logging.getLogger("dlhw.report")
@@ -152,7 +153,7 @@ def build_one(homework: str, src: Sources) -> list[Path]:
     answers.copy_answer_tree(out_dir / "answers", src.answers_root)
     atomic_copy(TEMPLATE, out_dir / typst_render.TEMPLATE_NAME)
     blocks: list[Block] = [title_page(outline, src), *body_blocks(outline, src),
-                           *runs_appendix(outline, src)]
+                           *runs_appendix(outline, src), *timing_appendix(outline, src)]
     if "dlhw.answers.discussions" in src.problems:
         blocks.insert(1, Paragraph(src.problems["dlhw.answers.discussions"], "error"))
     md = out_dir / "report.md"
