@@ -88,3 +88,41 @@ def test_stacked_step_equals_torch_optimisers(name, fused):
             state = opt.member_state(i)
             assert [int(st["step"]) for st in state] == [3, 3]
             assert torch.allclose(state[0]["exp_avg_sq"], ref.state[mine[0]]["exp_avg_sq"], atol=1e-7)
+
+
+def test_private_fused_adam_is_used_only_behind_its_feature_check(monkeypatch):
+    """torch._fused_adam_ is private: missing or broken, the optimiser takes the public path."""
+    from dlhw.training import stacked_optim as so
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no kernel")
+
+    params = [torch.zeros(2, 3)]
+    try:
+        monkeypatch.setattr(torch, "_fused_adam_", broken)
+        so.FUSED_ADAM.cache_clear()
+        assert not so.fused_adam_available()
+        assert not so.StackedOptimizer("adam", params, torch.ones(2), torch.zeros(2)).fused
+        monkeypatch.delattr(torch, "_fused_adam_")
+        assert not so.fused_adam_available()
+    finally:
+        monkeypatch.undo()
+        so.FUSED_ADAM.cache_clear()
+    assert so.fused_adam_available() == hasattr(torch, "_fused_adam_")
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_public_activation_backward_equals_the_aten_ops(activation, monkeypatch):
+    """The ATen backward ops are private API: the public formulas give the same bits, and the
+    feature check falls back to them when the ops are missing."""
+    from dlhw.nets import stacked
+
+    aten = stacked.aten_activation_grads()
+    assert aten is not None  # this torch has them and they pass the probe
+    g = torch.Generator().manual_seed(3)
+    grad, z = torch.randn(4, 7, 9, generator=g), torch.randn(4, 7, 9, generator=g)
+    out = torch.relu(z) if activation == "relu" else torch.tanh(z)
+    public = stacked.PUBLIC_GRADS[activation]
+    assert torch.equal(aten[activation](grad.clone(), out), public(grad.clone(), out))
+    monkeypatch.setattr(torch, "ops", object())
+    assert stacked.aten_activation_grads() is None

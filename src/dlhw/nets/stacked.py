@@ -24,10 +24,34 @@ from torch import nn
 from dlhw.errors import ShapeError
 
 ACTIVATION_FNS = {"relu": torch.relu_, "tanh": torch.tanh_}  # in place: the pre-activations are not kept
-ACTIVATION_GRADS = {  # (gradient wrt the output, output) -> gradient wrt the input
-    "relu": lambda g, a: torch.ops.aten.threshold_backward(g, a, 0.0),
-    "tanh": torch.ops.aten.tanh_backward,
-}
+
+
+def _relu_grad(g: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    """``g`` where the output ``a`` > 0, else 0 (public ops; what ATen's ``threshold_backward`` does)."""
+    return g.masked_fill_(a <= 0, 0.0)
+
+
+def _tanh_grad(g: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    """``g * (1 - a^2)`` for the output ``a = tanh(z)`` (public ops; ATen's ``tanh_backward``)."""
+    return g.mul_(torch.addcmul(torch.ones_like(a), a, a, value=-1.0))
+
+
+def aten_activation_grads() -> dict[str, object] | None:
+    """ATen's fused backward ops (one kernel, no temporary) when this torch has them and they give
+    the public formulas' numbers on a probe; else None (the public ops are used)."""
+    ops = getattr(torch.ops, "aten", None)
+    try:
+        grads = {"relu": lambda g, a: ops.threshold_backward(g, a, 0.0), "tanh": ops.tanh_backward}
+        g, a = torch.linspace(-2, 2, 9), torch.linspace(-0.9, 0.9, 9)
+        if all(torch.equal(grads[k](g, a), public(g.clone(), a)) for k, public in PUBLIC_GRADS.items()):
+            return grads
+    except (AttributeError, RuntimeError, TypeError):
+        pass
+    return None
+
+
+PUBLIC_GRADS = {"relu": _relu_grad, "tanh": _tanh_grad}  # (gradient wrt the output, output) -> wrt input
+ACTIVATION_GRADS = aten_activation_grads() or PUBLIC_GRADS
 EVAL_ELEMENTS = 1 << 24  # activations per forward chunk in evaluation (M * rows * width)
 
 

@@ -2,11 +2,12 @@
 
 Every parameter tensor has a leading member dimension (``(M, ...)``). SGD broadcasts the
 learning rate and weight decay, tensors ``(M,)``, over the other dimensions: a few element-wise
-operations on the stacked tensors. Adam runs torch's fused kernel (``torch._fused_adam_``, one
-pass over the parameters, moments and gradients instead of nine) once per distinct
+operations on the stacked tensors. Adam runs torch's private fused kernel (``torch._fused_adam_``,
+one pass over the parameters, moments and gradients instead of nine) once per distinct
 (learning rate, weight decay) on the members' contiguous views, so the number of calls is the
-number of hyperparameter values, not of members (torch < 2.4, which has no CPU kernel: the same
-update as nine in-place element-wise operations). The arithmetic is that of
+number of hyperparameter values, not of members -- only where :func:`fused_adam_available`
+finds it and a probe step matches; otherwise (torch < 2.4, a torch without it) the public path
+runs: the same update as nine in-place element-wise operations. The arithmetic is that of
 :class:`torch.optim.SGD` (no momentum) and :class:`torch.optim.Adam` (no amsgrad), with
 ``weight_decay`` added to the gradient before the update, as ``make_optimizer`` configures them:
 a member ends with the weights the torch optimiser would give it, to float32 rounding.
@@ -17,6 +18,7 @@ The state converts to and from the torch optimisers' per-parameter state (:meth:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -26,9 +28,25 @@ from torch.torch_version import TorchVersion
 
 from dlhw.errors import ConfigError
 
-FUSED_ADAM = TorchVersion(torch.__version__) >= (2, 4)  # the CPU kernel of torch._fused_adam_
 FUSED_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 _Group = tuple[float, float, list[list[torch.Tensor]]]  # lr, weight decay, _fused_adam_'s lists
+
+
+def fused_adam_available() -> bool:
+    """True when this torch has the private ``torch._fused_adam_`` with a CPU kernel (>= 2.4) and one
+    probe step gives the public element-wise Adam's numbers; else the public path is used."""
+    fused = getattr(torch, "_fused_adam_", None)
+    if fused is None or TorchVersion(torch.__version__) < (2, 4):
+        return False
+    try:
+        p, g = torch.linspace(-1, 1, 8), torch.linspace(0.5, -0.5, 8)
+        m, v = 0.1 * g, 0.001 * g * g  # the first step's moments, then Adam's bias-corrected update
+        ref = p - 0.1 * (m / 0.1) / (v.sqrt() / math.sqrt(0.001) + 1e-8)
+        fused([p], [g], [torch.zeros(8)], [torch.zeros(8)], [], [torch.ones(())], lr=0.1, beta1=0.9,
+              beta2=0.999, weight_decay=0.0, eps=1e-8, amsgrad=False, maximize=False)
+        return torch.allclose(p, ref, rtol=1e-6, atol=1e-7)
+    except (RuntimeError, TypeError):
+        return False
 
 
 def _per_member(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -63,7 +81,7 @@ class StackedOptimizer:
         if name == "adam":
             self.exp_avg = exp_avg or [torch.zeros_like(p) for p in self.params]
             self.exp_avg_sq = exp_avg_sq or [torch.zeros_like(p) for p in self.params]
-            self.fused = FUSED_ADAM and all(p.dtype in FUSED_DTYPES and p.device.type in ("cpu", "cuda")
+            self.fused = FUSED_ADAM() and all(p.dtype in FUSED_DTYPES and p.device.type in ("cpu", "cuda")
                                             for p in self.params)
             self.step_tensor = torch.tensor(float(step), dtype=torch.float32, device=self.params[0].device)
 
@@ -187,3 +205,6 @@ def _adam_state(optimizers: Sequence[torch.optim.Optimizer],
         raise ConfigError(f"members have taken different numbers of Adam steps {sorted(steps)}; "
                           f"train them in separate ensembles")
     return {"step": steps.pop(), "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+
+
+FUSED_ADAM = functools.cache(fused_adam_available)  # checked once per process, on first use
