@@ -30,7 +30,7 @@ from dlhw.training.ensemble import train_stacked_epoch
 from dlhw.training.stacked_optim import StackedOptimizer
 from dlhw.training.torch_loop import (
     dropout_seed,
-    epoch_permutation,
+    epoch_order,
     init_model,
     seeded_torch_rng,
     train_epoch,
@@ -89,7 +89,7 @@ def main() -> None:
     ds = load("fashion-mnist", dtype=np.float32)
     X = torch.from_numpy(np.ascontiguousarray(ds.train[0]))
     y = torch.from_numpy(ds.train[1].astype(np.int64))
-    order = epoch_permutation(0, 1, len(y))[:args.steps * 64]
+    order = epoch_order(0, 1, len(y))[:args.steps * 64]
     scale = math.ceil(len(y) / 64) / args.steps
     print(f"Fashion-MNIST, {len(y)} training rows, batch 64, {args.steps} of {math.ceil(len(y) / 64)} "
           f"steps timed, x{scale:.2f} to one epoch; torch threads: plain {args.threads}, "

@@ -35,7 +35,7 @@ from dlhw.nets import NetConfig, make_optimizer
 from dlhw.training.torch_epoch import (
     as_tensors,
     cpu_threads,
-    epoch_permutation,
+    epoch_order,
     init_model,
     seeded_torch_rng,
     train_epoch,
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     if a.quick:
         a.steps, a.fast_steps, a.repeats = 200, 1000, 1
     X, y, what = _data(a.data_dir)
-    order = epoch_permutation(0, 1, len(y))
+    order = epoch_order(0, 1, len(y))
     print(f"torch {torch.__version__}, 1 thread; {what}; load average {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} cores; plain: {a.steps} steps, fast: {a.fast_steps} steps per "
           f"repeat, best of {a.repeats}, interleaved; seconds per {N_TRAIN}-row epoch")

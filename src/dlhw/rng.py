@@ -23,6 +23,15 @@ def as_generator(seed: SeedLike) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
+    """The row order (n,) of epoch ``epoch`` (1-based): a permutation of ``n`` from ``[seed, epoch]``.
+
+    The one shuffle of every training loop (numpy protocol, torch loop, ensembles), so both stacks
+    see the same rows in the same order for the same seed, and evaluation never consumes it.
+    """
+    return np.random.default_rng([int(seed), int(epoch)]).permutation(n)
+
+
 def spawn(seed: int | np.random.SeedSequence, n: int) -> list[np.random.SeedSequence]:
     """``n`` independent child seed sequences of ``seed``, stable across runs."""
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)

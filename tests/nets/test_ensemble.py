@@ -22,7 +22,7 @@ from dlhw.training.stacked_optim import StackedOptimizer
 from dlhw.training.torch_loop import (
     as_tensors,
     dropout_seed,
-    epoch_permutation,
+    epoch_order,
     init_model,
     seeded_torch_rng,
     train_epoch,
@@ -51,7 +51,7 @@ def _plain(cfg: NetConfig, seed: int, data_seed: int, X, y, epochs: int) -> torc
     for epoch in range(1, epochs + 1):
         with seeded_torch_rng(dropout_seed(seed, epoch), "cpu"):
             train_epoch(model, opt, torch.nn.CrossEntropyLoss(), X, y,
-                        epoch_permutation(data_seed, epoch, len(y)), cfg.batch_size)
+                        epoch_order(data_seed, epoch, len(y)), cfg.batch_size)
     return model
 
 
@@ -62,7 +62,7 @@ def _stacked(cfgs: list[NetConfig], seeds: list[int], data_seed: int, X, y, epoc
                                        for c, m in zip(cfgs, models)], net.parameters())
     for epoch in range(1, epochs + 1):
         gens = [torch.Generator().manual_seed(dropout_seed(s, epoch)) for s in seeds]
-        train_stacked_epoch(net, opt, X, y, epoch_permutation(data_seed, epoch, len(y)),
+        train_stacked_epoch(net, opt, X, y, epoch_order(data_seed, epoch, len(y)),
                             cfgs[0].batch_size, gens)
     return net
 

@@ -18,7 +18,7 @@ from dlhw.nets import (
 from dlhw.training.torch_checkpoint import load_checkpoint, save_checkpoint
 from dlhw.training.torch_loop import (
     epoch_batches,
-    epoch_permutation,
+    epoch_order,
     init_model,
     train_epoch,
     train_torch,
@@ -41,10 +41,10 @@ def _same_state(a, b):
 
 
 def test_epoch_order_is_a_seeded_permutation():
-    p = epoch_permutation(0, 1, 50)
+    p = epoch_order(0, 1, 50)
     assert sorted(p) == list(range(50))
-    assert np.array_equal(p, epoch_permutation(0, 1, 50))
-    assert not np.array_equal(p, epoch_permutation(0, 2, 50))
+    assert np.array_equal(p, epoch_order(0, 1, 50))
+    assert not np.array_equal(p, epoch_order(0, 2, 50))
     batches = epoch_batches(0, 1, 50, 16)
     assert [len(b) for b in batches] == [16, 16, 16, 2]
     assert np.array_equal(np.concatenate(batches), p)
@@ -60,7 +60,7 @@ def test_same_seed_identical_weights_after_an_epoch():
         opt = make_optimizer("adam", model.parameters(), lr=0.01)
         with torch.random.fork_rng():
             torch.random.default_generator.manual_seed(1)
-            train_epoch(model, opt, torch.nn.CrossEntropyLoss(), X, y, epoch_permutation(5, 1, 160), 4)
+            train_epoch(model, opt, torch.nn.CrossEntropyLoss(), X, y, epoch_order(5, 1, 160), 4)
         models.append(model)
     assert _same_state(*models)
     assert torch.equal(state, torch.random.get_rng_state())

@@ -6,7 +6,7 @@ initial weights and dropout masks. Per member, the run is the plain loop's
 (:mod:`dlhw.training.torch_loop`) with two seeds: the member's ``seed`` gives its initial
 weights (:func:`~dlhw.training.torch_loop.init_model`) and dropout masks
 (:func:`~dlhw.training.torch_loop.dropout_seed`, one generator per member), and the shared
-``data_seed`` gives the batch order (:func:`~dlhw.training.torch_loop.epoch_permutation`), the
+``data_seed`` gives the batch order (:func:`~dlhw.rng.epoch_order`), the
 same batches for every member. A member whose ``seed`` equals ``data_seed`` is the run
 ``train_torch(cfg, seed=seed)`` would do (exactly on the CPU, to float32 rounding).
 
@@ -48,7 +48,7 @@ from dlhw.training.torch_loop import (
     TrainResult,
     as_tensors,
     dropout_seed,
-    epoch_permutation,
+    epoch_order,
     finished_result,
 )
 
@@ -180,7 +180,7 @@ class _Ensemble:
         """Train every active member one epoch, then evaluate on train and dev; metrics per member."""
         start = time.perf_counter()
         X, y = self.data["train"]
-        order = epoch_permutation(self.data_seed, epoch, len(y))
+        order = epoch_order(self.data_seed, epoch, len(y))
         gens = [torch.Generator(device=self.device).manual_seed(dropout_seed(self.runs[i].seed, epoch))
                 for i in self.active]
         steps = math.ceil(len(y) / self.cfg.batch_size)

@@ -41,6 +41,7 @@ import numpy as np
 
 from dlhw.errors import CheckpointError, ConfigError, DivergenceError
 from dlhw.logs import bar_options, bar_postfix, epoch_line
+from dlhw.rng import epoch_order
 from dlhw.scratch import resolve_kernel
 from dlhw.training.checkpoint import (
     load_checkpoint,
@@ -58,11 +59,6 @@ EpochHook = Callable[[Any, int], dict[str, float]]
 EpochCallback = Callable[[int, dict[str, float]], None]
 
 log = logging.getLogger(__name__)
-
-
-def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
-    """The row order of epoch ``epoch`` (1-based): a permutation of ``n`` from ``[seed, epoch]``."""
-    return np.random.default_rng([int(seed), int(epoch)]).permutation(n)
 
 
 @dataclass

@@ -1,10 +1,10 @@
 """One epoch of PyTorch training, and the functions that fix a run's randomness.
 
-A run with seed ``s`` is reproducible from three functions that other trainers (the grid, the
-vmap ensemble) call to match it exactly: :func:`init_model` (weights from ``s``),
-:func:`epoch_permutation` (the row order of each epoch, the same shuffle as the numpy protocol,
-:func:`dlhw.training.protocol.epoch_order`) and :func:`dropout_seed` (torch's RNG during the
-epoch, used inside :func:`seeded_torch_rng` so the process-global RNG is left untouched).
+A run with seed ``s`` is reproducible from three functions that other trainers (the stacked
+ensemble, the batch-1 fast path) call to match it exactly: :func:`init_model` (weights from
+``s``), :func:`dlhw.rng.epoch_order` (the row order of each epoch, the numpy protocol's shuffle
+too) and :func:`dropout_seed` (torch's RNG during the epoch, used inside
+:func:`seeded_torch_rng` so the process-global RNG is left untouched).
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from torch import nn
 
 from dlhw.data import Dataset
 from dlhw.nets import NetConfig, from_config, train_step
-from dlhw.rng import child_seed
-from dlhw.training.protocol import epoch_order
+from dlhw.rng import child_seed, epoch_order
 
 INIT_KEY, DROPOUT_KEY = 0, 2  # child_seed keys: one stream per purpose
 # Up to this batch size CPU training runs on one intra-op thread: the homework's matrices are
@@ -40,17 +39,9 @@ def init_model(cfg: NetConfig | dict, n_classes: int, n_features: int, seed: int
     return model.to(device)
 
 
-def epoch_permutation(seed: int, epoch: int, n: int) -> np.ndarray:
-    """The order (n,) in which epoch ``epoch`` (1-based) visits the ``n`` training rows.
-
-    The numpy models' shuffle, so both stacks see the same batches for the same seed.
-    """
-    return epoch_order(seed, epoch, n)
-
-
 def epoch_batches(seed: int, epoch: int, n: int, batch_size: int) -> list[np.ndarray]:
     """The row indices of each batch of epoch ``epoch``; the last batch may be smaller."""
-    order = epoch_permutation(seed, epoch, n)
+    order = epoch_order(seed, epoch, n)
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 

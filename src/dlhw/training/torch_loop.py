@@ -1,7 +1,7 @@
 """The training protocol of every PyTorch experiment (the numpy protocol, with torch inside).
 
 Each epoch: a fresh permutation of the training rows from ``(seed, epoch)``
-(:func:`epoch_permutation`), batches of consecutive rows of it, one optimiser step per batch,
+(:func:`epoch_order`), batches of consecutive rows of it, one optimiser step per batch,
 then train/dev loss and accuracy in large batches (eval mode, no gradients). The best-dev
 checkpoint is kept on disk; at the end it is reloaded and evaluated on the test set once.
 
@@ -51,7 +51,7 @@ from dlhw.training.torch_epoch import (
     cpu_threads,
     dropout_seed,
     epoch_batches,
-    epoch_permutation,
+    epoch_order,
     init_model,
     seeded_torch_rng,
     train_epoch,
@@ -60,7 +60,7 @@ from dlhw.training.torch_fast import check_kernel, fast_unsupported, train_epoch
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TorchRun", "TrainResult", "as_tensors", "dropout_seed", "epoch_batches", "epoch_permutation",
+__all__ = ["TorchRun", "TrainResult", "as_tensors", "dropout_seed", "epoch_batches", "epoch_order",
            "finished_result", "init_model", "plot_run", "seeded_torch_rng", "test_best", "train_epoch",
            "train_torch"]
 
@@ -208,7 +208,7 @@ class TorchRun:
         """Train one epoch, then evaluate on train and dev; the epoch's metrics."""
         start = time.perf_counter()
         X, y = self.data["train"]
-        order = epoch_permutation(self.seed, epoch, len(y))
+        order = epoch_order(self.seed, epoch, len(y))
         n_batches = math.ceil(len(y) / self.cfg.batch_size)
         with seeded_torch_rng(dropout_seed(self.seed, epoch), self.device), \
                 cpu_threads(self.threads), \
