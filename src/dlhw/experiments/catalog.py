@@ -57,6 +57,8 @@ class Entry:
                           f"dlhw.experiments.catalog is out of date, reinstall dlhw")
 
 
+_Q4_OPTIONS = "dlhw.experiments.hw2122.q4_torch:add_arguments"  # --kernel fast|autograd
+
 ENTRIES: tuple[Entry, ...] = (
     Entry("hw2122.q2.2a", "Linear regression on Ames by SGD vs the closed form (numpy)", "hw2122",
           "dlhw.experiments.hw2122.q2_regression", _MODEL_OPTIONS, options_for="linear_regression"),
@@ -69,11 +71,11 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("hw2122.q3.2b", "MLP, 200 ReLU units, cross-entropy, SGD lr 0.001 (numpy)", "hw2122", _Q3,
           _MODEL_OPTIONS, options_for="mlp"),
     Entry("hw2122.q4.1", "PyTorch logistic regression, batch-1 SGD, learning rate tuned", "hw2122",
-          "dlhw.experiments.hw2122.q4_torch"),
+          "dlhw.experiments.hw2122.q4_torch", _Q4_OPTIONS),
     Entry("hw2122.q4.2", "PyTorch FFN with dropout, one hyperparameter tuned at a time", "hw2122",
-          "dlhw.experiments.hw2122.q4_torch"),
+          "dlhw.experiments.hw2122.q4_torch", _Q4_OPTIONS),
     Entry("hw2122.q4.3", "PyTorch FFN with 2 and 3 hidden layers (Table 1 defaults)", "hw2122",
-          "dlhw.experiments.hw2122.q4_torch"),
+          "dlhw.experiments.hw2122.q4_torch", _Q4_OPTIONS),
     Entry("hw2526.q1.1", "Multi-class perceptron, 20 epochs (numpy)", "hw2526",
           "dlhw.experiments.hw2526.q1_linear", _MODEL_OPTIONS, options_for="perceptron"),
     Entry("hw2526.q1.2a", "Logistic regression, L2 0.00001, SGD lr 0.0001, 20 epochs (numpy)", "hw2526",
