@@ -47,3 +47,12 @@ def test_history_plots_write_png_and_pdf(tmp_path):
         "best_curves.png", "best_curves.pdf"]
     assert plot_history(h, ["distance_to_analytic"], tmp_path / "d", title="t")[0] == "d.png"
     assert (tmp_path / "d.pdf").stat().st_size > 0
+
+
+def test_long_titles_wrap_to_the_figure_width():
+    from dlhw.training.plots import _wrap
+
+    title = "Ames housing: Neural regression, hidden units 150, learning rate 0.001, seed 0, more"
+    lines = _wrap(title, 6.0).splitlines()
+    assert len(lines) == 2 and all(len(line) <= 69 for line in lines) and " ".join(lines) == title
+    assert _wrap("short", 6.0) == "short"

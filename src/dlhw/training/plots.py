@@ -24,6 +24,13 @@ def new_figure(width: float, height: float, ncols: int = 1):
     return fig, fig.subplots(1, ncols)
 
 
+def _wrap(title: str, width_inches: float) -> str:
+    """``title`` broken into lines that fit a figure ``width_inches`` wide at 10 pt."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(title, width=int(width_inches * 11.5))) or title
+
+
 def _integer_ticks(ax, xs: Sequence[float]) -> None:
     """Integer ticks on the x axis when every x is an integer (epochs, widths, depths)."""
     from matplotlib.ticker import MaxNLocator
@@ -52,7 +59,7 @@ def plot_series(series: Mapping[str, Sequence[float]], path_stem: str | os.PathL
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(_wrap(title, 6.0), fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -89,7 +96,7 @@ def plot_loss_and_accuracy(history: History, path_stem: str | os.PathLike, *, ti
         ax.set_ylabel(axis_label(key))
         _integer_ticks(ax, epochs)
         ax.grid(alpha=0.3)
-    fig.suptitle(title, fontsize=10)
+    fig.suptitle(_wrap(title, 9.0), fontsize=10)
     fig.tight_layout()
     return _save(fig, Path(path_stem))
 
