@@ -133,13 +133,24 @@ def config_label(config_id: str) -> str:
             held += piece + "="
             continue
         known = [i for i in cuts if piece[i + 1:].replace("-", "_") in PARAM_LABELS]
+        if not known and piece.replace("-", "_") in PARAM_LABELS:  # "variant=hidden-size=100"
+            held += piece + "="
+            continue
         cut = known[0] if known else cuts[-1]
         values.append(held + piece[:cut])
         keys.append(piece[cut + 1:])
         held = ""
     values.append(held + pieces[-1])
-    return ", ".join(f"{param_label(k.replace('-', '_'))} {_number_or_text(v)}"
-                     for k, v in zip(keys, values))
+    return ", ".join(_setting(k, v) for k, v in zip(keys, values))
+
+
+def _setting(key: str, value: str) -> str:
+    """``lr``, ``0.001`` -> ``learning rate 0.001``; a value that is itself a setting (q4.2's
+    ``variant=hidden-size=100``) reads as that setting: ``hidden units 100``."""
+    inner_key, eq, inner_value = value.partition("=")
+    if eq and inner_key:
+        return _setting(inner_key, inner_value)
+    return f"{param_label(key.replace('-', '_'))} {_number_or_text(value)}"
 
 
 def _number_or_text(text: str) -> str:

@@ -56,3 +56,16 @@ def test_long_titles_wrap_to_the_figure_width():
     lines = _wrap(title, 6.0).splitlines()
     assert len(lines) == 2 and all(len(line) <= 69 for line in lines) and " ".join(lines) == title
     assert _wrap("short", 6.0) == "short"
+
+
+def test_settings_axes_tick_each_value_and_use_log2_for_doublings():
+    from dlhw.training.plots import _setting_ticks
+
+    _, ax = new_figure(4, 3)
+    ax.plot([16, 32, 64, 128, 256], [0.7, 0.75, 0.8, 0.8, 0.78])
+    _setting_ticks(ax, [16, 32, 64, 128, 256])
+    assert list(ax.get_xticks()) == [16, 32, 64, 128, 256] and ax.get_xscale() == "log"
+    _, ax2 = new_figure(4, 3)
+    ax2.plot([1, 3, 5, 7, 9], [0.7, 0.6, 0.5, 0.4, 0.3])
+    _setting_ticks(ax2, [1, 3, 5, 7, 9])
+    assert list(ax2.get_xticks()) == [1, 3, 5, 7, 9] and ax2.get_xscale() == "linear"

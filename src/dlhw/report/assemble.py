@@ -142,7 +142,8 @@ def labelled_value(v: object) -> str:
     ids = [str(k) for k in v if config_label(str(k)) != str(k)]
     if ids:
         return "; ".join(f"{config_label(str(k))}: {fmt_value(x)}" for k, x in v.items())
-    return ", ".join(f"{metric_label(str(k))} = {fmt_value(x)}" for k, x in v.items())
+    return ", ".join(f"{metric_label(str(k))} ({labelled_value(x)})" if isinstance(x, Mapping)
+                     else f"{metric_label(str(k))} = {fmt_value(x)}" for k, x in v.items())
 
 
 def labelled_table(t: Table) -> Table:

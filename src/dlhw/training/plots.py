@@ -39,6 +39,20 @@ def _integer_ticks(ax, xs: Sequence[float]) -> None:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
+def _setting_ticks(ax, xs: Sequence[float]) -> None:
+    """A few integer settings on the x axis (widths 16..256, depths 1..9): a tick at each one,
+    on a log-2 axis when they grow geometrically (doublings equally spaced)."""
+    values = sorted(set(float(v) for v in xs))
+    if not values or len(values) > 12 or not all(v.is_integer() for v in values):
+        _integer_ticks(ax, xs)
+        return
+    ratios = {round(b / a, 6) for a, b in zip(values, values[1:])} if values[0] > 0 else set()
+    if len(values) >= 3 and len(ratios) == 1 and min(ratios) >= 1.5:  # a geometric sweep
+        ax.set_xscale("log", base=2)
+        ax.minorticks_off()
+    ax.set_xticks(values, [f"{v:g}" for v in values])
+
+
 def plot_series(series: Mapping[str, Sequence[float]], path_stem: str | os.PathLike, *, title: str,
                 xlabel: str = "epoch", ylabel: str = "", x: Sequence[float] | None = None,
                 mark_best: int | None = None, logy: bool = False) -> list[str]:
@@ -52,7 +66,7 @@ def plot_series(series: Mapping[str, Sequence[float]], path_stem: str | os.PathL
     for name, ys in series.items():
         xs = list(x) if x is not None else list(range(1, len(ys) + 1))
         ax.plot(xs, ys, marker="o" if len(ys) <= 40 else None, markersize=3, label=metric_label(name))
-        _integer_ticks(ax, xs)
+        _integer_ticks(ax, xs) if x is None else _setting_ticks(ax, xs)
     if mark_best is not None:
         ax.axvline(mark_best, color="grey", linestyle=":", label=f"best epoch ({mark_best})")
     if logy:
@@ -84,7 +98,7 @@ def plot_loss_and_accuracy(history: History, path_stem: str | os.PathLike, *, ti
 
     The texts' "plot the training loss and the validation accuracy" figure (``best_curves``).
     """
-    fig, axes = new_figure(9.0, 3.6, ncols=2)
+    fig, axes = new_figure(7.5, 3.2, ncols=2)
     epochs = range(1, history.epochs + 1)
     for ax, key in zip(axes, ("train_loss", "dev_accuracy")):
         ax.plot(epochs, history.metrics[key], marker="o" if history.epochs <= 40 else None, markersize=3)
@@ -96,7 +110,7 @@ def plot_loss_and_accuracy(history: History, path_stem: str | os.PathLike, *, ti
         ax.set_ylabel(axis_label(key))
         _integer_ticks(ax, epochs)
         ax.grid(alpha=0.3)
-    fig.suptitle(_wrap(title, 9.0), fontsize=10)
+    fig.suptitle(_wrap(title, 7.5), fontsize=10)
     fig.tight_layout()
     return _save(fig, Path(path_stem))
 
