@@ -53,12 +53,22 @@ def _in_range(a: np.ndarray, lo: float, hi: float) -> bool:
     return nonzero.size == 0 or nonzero.min() >= lo
 
 
+def _rows_in_range(x32: np.ndarray) -> bool:
+    """:func:`_in_range` for a large array, without a copy of its magnitudes when it is >= 0."""
+    lo, hi = RANGE
+    smallest, largest = x32.min(), x32.max()
+    if not (np.isfinite(smallest) and np.isfinite(largest)) or max(largest, -smallest) > hi:
+        return False
+    mag = x32 if smallest >= 0 else np.abs(x32)
+    return np.min(mag, where=mag != 0, initial=np.inf) >= lo
+
+
 def rows32(X: np.ndarray) -> Rows32 | None:
     """The exact float32 view of ``X`` (n, D), or None when ``X`` has no such view."""
-    if X.ndim != 2 or X.dtype.kind != "f" or not _in_range(X, *RANGE):
+    if X.ndim != 2 or X.dtype.kind != "f" or X.size == 0:
         return None
     x32 = X.astype(np.float32)
-    if not np.array_equal(x32, X):
+    if not np.array_equal(x32, X) or not _rows_in_range(x32):
         return None
     norm = np.sqrt(np.einsum("ij,ij->i", X, X)) * SAFE  # (n,)
     return Rows32(X, x32, norm)
@@ -70,16 +80,21 @@ def weights_in_range(*params: np.ndarray) -> bool:
 
 
 def certain_argmax(scores: np.ndarray, slack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Arg-max of ``scores`` (n, K) float32 whose exact values lie within ``slack`` (n, K).
+    """Arg-max of ``scores`` (n, K) float32 whose exact values lie within ``slack`` of them.
 
-    Returns ``(pred (n,), unsure (m,))``: ``pred[i]`` is the exact arg-max for every row not
-    in ``unsure``, the indices of rows whose top score's interval meets another's.
+    ``slack`` is (n,) (one bound for every class of a row) or (n, K). Returns ``(pred (n,),
+    unsure (m,))``: ``pred[i]`` is the exact arg-max for every row not in ``unsure``, the rows
+    whose top score's interval meets another's. ``scores`` is overwritten.
     """
-    s = scores.astype(np.float64)
-    pred = s.argmax(axis=1)  # (n,)
-    rows = np.arange(len(s))
-    low = s[rows, pred] - slack[rows, pred]  # (n,)
-    high = s + slack  # (n, K)
+    rows = np.arange(len(scores))
+    pred = scores.argmax(axis=1)  # (n,)
+    top = scores[rows, pred].astype(np.float64)  # (n,)
+    if slack.ndim == 1:
+        scores[rows, pred] = -np.inf
+        second = scores.max(axis=1).astype(np.float64)  # (n,)
+        return pred, np.flatnonzero(top - slack <= second + slack)
+    high = scores + slack  # (n, K) float64
+    low = top - slack[rows, pred]
     high[rows, pred] = -np.inf
     return pred, np.flatnonzero(high.max(axis=1) >= low)
 
@@ -90,7 +105,7 @@ def linear_predict(W: np.ndarray, rows: Rows32) -> np.ndarray:
         return (rows.source @ W.T).argmax(axis=1)
     scores = rows.x32 @ W.astype(np.float32).T  # (n, K)
     D = W.shape[1]
-    slack = ((D + 2) * U * SAFE) * np.outer(rows.norm, np.linalg.norm(W, axis=1))  # (n, K)
+    slack = ((D + 2) * U * SAFE * np.linalg.norm(W, axis=1).max()) * rows.norm  # (n,) every class
     pred, unsure = certain_argmax(scores, slack)
     if unsure.size:
         pred[unsure] = (rows.source[unsure] @ W.T).argmax(axis=1)
