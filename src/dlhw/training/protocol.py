@@ -33,6 +33,7 @@ import math
 import os
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from dlhw.errors import CheckpointError, ConfigError, DivergenceError
 from dlhw.logs import bar_options, bar_postfix, epoch_line
 from dlhw.rng import epoch_order
 from dlhw.scratch import resolve_kernel
+from dlhw.scratch.jit import compile_notice
 from dlhw.training.checkpoint import (
     load_checkpoint,
     model_meta,
@@ -223,13 +225,17 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
     if monitor.split("_", 1)[0] not in splits and monitor != f"train_{model.loss_name}":
         raise ConfigError(f"monitor {monitor!r} is not measured; use one of "
                           f"{', '.join(f'{s}_{model.metric}' for s in splits)}")
-    prepared = None
     if resumed < epochs:  # work reused by every epoch, done once per run
-        prepared = model.prepare(X, kernel) if hasattr(model, "prepare") else None
         splits = _prepare_eval(model, splits)
+    compiles = hasattr(model, "prepare")
+    prepared = None
     bar = _progress(progress, resumed, epochs)
     for epoch in bar:
-        values = _one_epoch(model, (X, y, prepared), lr, seed, epoch, kernel, splits, epoch_hook)
+        # the first epoch of a process compiles the kernels (or loads them): said when it compiles
+        with compile_notice(kernel if compiles else "numpy") if epoch == resumed + 1 else nullcontext():
+            if epoch == resumed + 1 and compiles:
+                prepared = model.prepare(X, kernel)
+            values = _one_epoch(model, (X, y, prepared), lr, seed, epoch, kernel, splits, epoch_hook)
         bar.set_postfix(bar_postfix(values), refresh=False)
         log.info(epoch_line(epoch, epochs, values, title))
         if history.append(**values):
