@@ -305,10 +305,12 @@ def test_worker_node_killed_mid_task_the_grid_completes(cluster, tmp_path):
     def kill_first_busy_node():
         deadline = time.monotonic() + DEADLINE
         while time.monotonic() < deadline and not killed:
-            for member, node, _, _ in attempts(log):
+            for member, node, pid, _ in attempts(log):
                 if node in nodes:
                     killed.update(member=member, node=node)
-                    cluster.remove_node(nodes[node], allow_graceful=False)
+                    os.kill(int(pid), signal.SIGSTOP)  # the task stops mid-way, as the node dies:
+                    cluster.remove_node(nodes[node], allow_graceful=False)  # raylet, store, agents
+                    os.kill(int(pid), signal.SIGKILL)  # and its worker process, still stopped
                     return
             time.sleep(0.05)
 
