@@ -90,9 +90,10 @@ def run(ctx: RunContext) -> ExperimentResult:
                "max_abs_error_values": errs["value"], "max_abs_error_derivatives": errs["slope"],
                "max_abs_error_derivative_vs_finite_difference": errs["fd"],
                "n_grid_points": int(t.size), "b_values": list(b_values)}
-    notes = ["softmax_2 = 1/(1+e^-t); sparsemax_2 = clip((1+t)/2, 0, 1); "
-             "relumax_b,2 = 1/2 + t/(2(2b-|t|)) on |t|<b, 0 below -b, 1 above b.",
-             "derivatives: s(1-s); 1/2 on |t|<1; b/(2b-|t|)^2 on |t|<b (slope 1/(4b) at t=0)."]
+    notes = ["The closed forms plotted: softmax₂(t) = 1/(1 + e⁻ᵗ); sparsemax₂(t) = clip((1 + t)/2, 0, 1); "
+             "relumax_b([0, t])₂ = ½ + t/(2(2b − |t|)) for |t| < b, 0 for t ≤ −b, 1 for t ≥ b.",
+             "Their derivatives: s(1 − s) with s = softmax₂(t); ½ for |t| < 1; b/(2b − |t|)² for |t| < b "
+             "(slope 1/(4b) at t = 0)."]
     return ExperimentResult(experiment=EXPERIMENT_ID, title="K = 2 closed forms of softmax, sparsemax, relumax",
                             dataset="none", seed=ctx.seed, metrics=metrics,
                             key_metric="max_abs_error_closed_form_vs_general",
