@@ -141,7 +141,7 @@ def run_one(exp: Experiment, opts: RunOptions, rerun: bool) -> Outcome:
 
 def key_number(res: ExperimentResult | None) -> str:
     """``test_accuracy = 0.8123`` (formatted as the report formats it)."""
-    from dlhw.report.markup import fmt_value
+    from dlhw.markup import fmt_value
 
     if res is None:
         return ""

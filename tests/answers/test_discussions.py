@@ -6,8 +6,9 @@ import io
 
 import pytest
 
-from dlhw.answers._prose import esc, trend
+from dlhw.answers._prose import trend
 from dlhw.answers.discussions import DISCUSSIONS
+from dlhw.markup import escape
 from dlhw.results import ExperimentResult
 
 typst = pytest.importorskip("typst")
@@ -220,7 +221,7 @@ def test_discussions_compile_and_escape_interpolated_text():
 
 def test_esc_makes_every_special_character_literal():
     raw = "\\ # $ * _ ` < > @ [ ] ~ / = - + ' \" end"
-    assert _pdf_text(esc(raw)).split() == raw.split()
+    assert _pdf_text(escape(raw)).split() == raw.split()
 
 
 def test_trend_kinds():

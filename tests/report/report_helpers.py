@@ -11,7 +11,6 @@ import pytest
 from dlhw.results import ExperimentResult, Table, save_result
 
 
-
 def tiny_png(width: int = 8, height: int = 4) -> bytes:
     """A valid grey PNG (so fabricated results need no plotting library)."""
     def chunk(kind: bytes, data: bytes) -> bytes:
@@ -70,9 +69,8 @@ def pdf_bold_runs(path: Path) -> list[str]:
 
 def mission_ids(homework: str) -> list[str]:
     """The requirement ids of ``homework`` in ``shared/docs/mission.md``, in order."""
-    import re
-
     import os
+    import re
 
     candidates = [Path(__file__).resolve().parents[3] / "shared" / "docs" / "mission.md"]
     if os.environ.get("DLHW_DATA_DIR"):  # CI: ../shared/data, so the docs are beside it

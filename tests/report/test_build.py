@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from report_helpers import fabricate, mission_ids, pdf_bold_runs, pdf_pages
+
 from dlhw.report import answers, build_reports
 from dlhw.report.outline import OUTLINES
 from dlhw.results import Table
@@ -119,6 +119,7 @@ def test_unknown_homework_is_a_config_error(tmp_path):
 
 def test_pdf_figures_use_their_png_twin_and_bad_images_are_contained(tmp_path, no_answers):
     from report_helpers import tiny_png
+
     from dlhw.results import load_result, save_result
 
     runs = tmp_path / "runs"

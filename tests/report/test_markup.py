@@ -6,7 +6,7 @@ import pypdf
 import pytest
 import typst
 
-from dlhw.report.markup import escape, fmt_seconds, fmt_value, md_escape, typst_string
+from dlhw.markup import escape, fmt_seconds, fmt_value, md_escape, typst_string
 from dlhw.report.typst_render import array, content
 
 NASTY = [

@@ -7,7 +7,7 @@ from report_helpers import mission_ids, pdf_pages
 
 from dlhw.cli import main
 from dlhw.experiments import all_experiments
-from dlhw.report.markup import fmt_value
+from dlhw.markup import fmt_value
 from dlhw.report.outline import OUTLINES
 from dlhw.results import ExperimentResult, load_result
 

@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 
 from dlhw.report.answers import answers_root
-from dlhw.report.typst_markdown import TypstConversionError, math_to_latex, typst_to_markdown
+from dlhw.report.typst_markdown import (
+    TypstConversionError,
+    math_to_latex,
+    typst_to_markdown,
+)
 
 
 @pytest.mark.parametrize("typst, latex", [

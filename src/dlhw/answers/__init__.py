@@ -16,16 +16,22 @@ ANSWERS_DIR = Path(__file__).resolve().parent
 HOMEWORKS = ("hw2122", "hw2526")
 
 
-def answer_path(mission_id: str) -> Path | None:
-    """The Typst file answering ``mission_id`` (e.g. ``"hw2526.q3.1"``), or None if none exists.
+def answer_key(question_id: str) -> str:
+    """``"hw2526.q1.2b"`` -> ``"q1_2b"``: the file name (without ``.typ``) of its written answer."""
+    return question_id.strip().partition(".")[2].replace(".", "_")
 
-    ``"hw2122.q1.1"`` -> ``answers/hw2122/q1_1.typ``. Ids of other shapes (unknown homework, no
-    question part) give None rather than an error, so a report can ask for every id.
+
+def answer_path(question_id: str, root: Path | None = None) -> Path | None:
+    """The Typst file answering ``question_id`` (e.g. ``"hw2526.q3.1"``), or None if none exists.
+
+    ``"hw2122.q1.1"`` -> ``<root>/hw2122/q1_1.typ`` (``root``: this package's folder). Ids of other
+    shapes (unknown homework, no question part) give None rather than an error, so a report can
+    ask for every id. The report finds its answers through this function.
     """
-    homework, _, question = mission_id.strip().partition(".")
+    homework, _, question = question_id.strip().partition(".")
     if homework not in HOMEWORKS or not question or "/" in question or "\\" in question:
         return None
-    path = ANSWERS_DIR / homework / f"{question.replace('.', '_')}.typ"
+    path = (root or ANSWERS_DIR) / homework / f"{answer_key(question_id)}.typ"
     return path if path.is_file() else None
 
 

@@ -1,6 +1,7 @@
 """Small helpers that turn stored numbers into Typst sentences (private to the discussions).
 
-Everything interpolated into markup goes through :func:`esc`; numbers are formatted by
+Everything interpolated into markup goes through :func:`dlhw.markup.escape` (the report's one
+Typst escaper); numbers are formatted by
 :func:`pct` (accuracies, stored as fractions in [0, 1]), :func:`pts` (differences of
 accuracies, in percentage points) and :func:`num`. :func:`trend` describes how a series
 changes along an axis (monotone, flat or with a peak) from the numbers alone.
@@ -13,18 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dlhw.markup import escape
 from dlhw.results import ExperimentResult
 
-# Characters with a meaning in Typst markup; a backslash makes each literal.
-_TYPST_SPECIAL = set("\\#$*_`<>@[]~/=-+'\"")
 # Below this spread (in accuracy, i.e. 0.5 percentage points) a series counts as flat.
 FLAT_SPREAD = 0.005
-
-
-def esc(value: Any) -> str:
-    """``str(value)`` with every Typst markup character escaped and newlines turned into spaces."""
-    text = " ".join(str(value).split())
-    return "".join("\\" + c if c in _TYPST_SPECIAL else c for c in text)
 
 
 def pct(x: float) -> str:
@@ -49,13 +43,13 @@ def is_number(x: Any) -> bool:
 
 def not_run(exp_id: str, what: str) -> str:
     """The sentence printed when a needed experiment has no stored result."""
-    return (f"The experiment {esc(exp_id)} was not run, so {what} cannot be discussed yet "
+    return (f"The experiment {escape(exp_id)} was not run, so {what} cannot be discussed yet "
             f"(run `dlhw run {exp_id}` and rebuild the report).")
 
 
 def missing(exp_id: str, keys: str, what: str) -> str:
     """The sentence printed when a stored result lacks the metrics a discussion needs."""
-    return (f"The stored result of {esc(exp_id)} has no {esc(keys)}, so {what} cannot be discussed "
+    return (f"The stored result of {escape(exp_id)} has no {escape(keys)}, so {what} cannot be discussed "
             f"from it (rerun the experiment with the current code).")
 
 
@@ -130,4 +124,4 @@ def config_text(config: Any) -> str:
     """A configuration dict as ``"lr = 0.001, dropout = 0.3"`` (escaped), or "" when absent."""
     if not isinstance(config, Mapping) or not config:
         return ""
-    return ", ".join(f"{esc(k)} {esc('=')} {esc(v)}" for k, v in config.items())
+    return ", ".join(f"{escape(k)} {escape('=')} {escape(v)}" for k, v in config.items())

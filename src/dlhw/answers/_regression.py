@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dlhw.answers._prose import esc, is_number, missing, not_run, num, quick_note
+from dlhw.answers._prose import is_number, missing, not_run, num, quick_note
+from dlhw.markup import escape
 
 LINEAR, NETWORK = "hw2122.q2.2a", "hw2122.q2.2b"
 ROSE = 0.005
@@ -105,7 +106,7 @@ def network_vs_linear(results: Mapping[str, Any]) -> str:
     ln = _numbers(lin, BASE_KEYS) if lin is not None else None
     if ln is None:
         why = "was not run" if lin is None else "has no train_rmse and test_rmse"
-        out.append(f"The linear model ({esc(LINEAR)}) {why}, so the two cannot be compared.")
+        out.append(f"The linear model ({escape(LINEAR)}) {why}, so the two cannot be compared.")
         return " ".join(p for p in out if p)
     out.append(_compare(nn, ln))
     return " ".join(p for p in out if p)

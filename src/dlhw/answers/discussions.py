@@ -17,8 +17,18 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dlhw.answers import _regression
-from dlhw.answers._prose import (config_text, is_number, listing, missing, not_run, pct, pts,
-                                 quick_note, series, trend)
+from dlhw.answers._prose import (
+    config_text,
+    is_number,
+    listing,
+    missing,
+    not_run,
+    pct,
+    pts,
+    quick_note,
+    series,
+    trend,
+)
 from dlhw.results import ExperimentResult
 
 Results = Mapping[str, "ExperimentResult | None"]

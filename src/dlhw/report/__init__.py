@@ -5,10 +5,10 @@
 
 :mod:`~dlhw.report.outline` lists each homework's sections; :mod:`~dlhw.report.assemble` fills
 them from ``runs/<id>/result.json``; :mod:`~dlhw.report.typst_render` and
-:mod:`~dlhw.report.markdown_render` write the two documents; :mod:`~dlhw.report.markup` escapes.
+:mod:`~dlhw.report.markdown_render` write the two documents; :mod:`~dlhw.markup` escapes.
 """
 
+from dlhw.markup import escape, fmt_value
 from dlhw.report.build import ReportError, build_reports
-from dlhw.report.markup import escape, fmt_value
 
 __all__ = ["ReportError", "build_reports", "escape", "fmt_value"]

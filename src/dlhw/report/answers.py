@@ -3,7 +3,7 @@
 The interface (shared with the helpers that write the answers):
 
 - static answers: ``src/dlhw/answers/<homework>/<key>.typ`` where ``key`` is the mission id's
-  question part with dots replaced by underscores (:func:`dlhw.report.outline.answer_key`);
+  question part with dots replaced by underscores (:func:`dlhw.answers.answer_key`);
 - discussions: ``dlhw.answers.discussions.DISCUSSIONS[mission_id](results) -> str`` (Typst
   markup), ``results`` mapping every experiment id to its ``ExperimentResult`` or ``None``.
 
@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from dlhw.answers import ANSWERS_DIR
 from dlhw.io import atomic_copy
 from dlhw.results import ExperimentResult
 
@@ -31,13 +32,7 @@ Discussion = Callable[[Mapping[str, "ExperimentResult | None"]], str]
 
 def answers_root() -> Path:
     """``src/dlhw/answers`` (the installed package's folder; it may not exist yet)."""
-    return Path(__file__).resolve().parents[1] / "answers"
-
-
-def static_answer(homework: str, key: str, root: Path | None = None) -> Path | None:
-    """The static answer file of ``key`` (``answers/<homework>/<key>.typ``), or None."""
-    path = (root or answers_root()) / homework / f"{key}.typ"
-    return path if path.is_file() else None
+    return ANSWERS_DIR
 
 
 def copy_answer_tree(dest: Path, root: Path | None = None) -> None:

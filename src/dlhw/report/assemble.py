@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dlhw.answers import answer_path
 from dlhw.io import atomic_copy
 from dlhw.labels import config_label, figure_label, metric_label
+from dlhw.markup import fmt_seconds, fmt_value, is_displayable
 from dlhw.report import answers
 from dlhw.report.blocks import (
     Block,
@@ -23,7 +25,6 @@ from dlhw.report.blocks import (
     TableBlock,
     TypstSource,
 )
-from dlhw.report.markup import fmt_seconds, fmt_value, is_displayable
 from dlhw.report.outline import ALL, Outline, Section, View
 from dlhw.results import ExperimentResult, Table
 
@@ -181,7 +182,7 @@ def run_blocks(exp_id: str, show: dict[str, list[str]], src: Sources, first: boo
 def answer_blocks(homework: str, section: Section, src: Sources) -> list[Block]:
     """The static answer and the discussion of ``section`` (either may be absent)."""
     out: list[Block] = []
-    static = answers.static_answer(homework, section.answer, src.answers_root)
+    static = answer_path(section.mission_id, src.answers_root or answers.answers_root())
     if static is not None:
         out.append(TypstSource(section.mission_id, f"answers/{homework}/{section.answer}.typ",
                                static.read_text(encoding="utf-8"), "answer"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dlhw import __version__
+from dlhw.markup import fmt_seconds, fmt_value
 from dlhw.report.assemble import Sources
 from dlhw.report.blocks import Block, Heading, Paragraph, TableBlock, TitlePage
-from dlhw.report.markup import fmt_seconds, fmt_value
 from dlhw.report.outline import Outline
 from dlhw.results import ExperimentResult, Table, git_commit
 

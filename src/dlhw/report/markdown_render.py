@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dlhw.report.blocks import (Block, Figure, Heading, Metrics, Paragraph, TableBlock,
-                                TitlePage, TypstSource)
-from dlhw.report.markup import fmt_value, md_escape
+from dlhw.markup import fmt_value, md_escape
+from dlhw.report.blocks import (
+    Block,
+    Figure,
+    Heading,
+    Metrics,
+    Paragraph,
+    TableBlock,
+    TitlePage,
+    TypstSource,
+)
 from dlhw.report.typst_markdown import TypstConversionError, typst_to_markdown
 from dlhw.results import Table
 

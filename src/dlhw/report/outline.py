@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dlhw.answers import answer_key
 from dlhw.errors import ConfigError
 
 
@@ -60,12 +61,6 @@ class Outline:
     def sections(self) -> list[Section]:
         """Every section, in order."""
         return [s for p in self.parts for s in p.sections]
-
-
-def answer_key(mission_id: str) -> str:
-    """``"hw2526.q1.2b"`` -> ``"q1_2b"``: the file name (without ``.typ``) of its written answer."""
-    _, _, question = mission_id.partition(".")
-    return question.replace(".", "_")
 
 
 def _s(mid: str, heading: str, question: str, experiments: tuple[str, ...] = (),

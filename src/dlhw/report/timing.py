@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from dlhw.markup import fmt_seconds
 from dlhw.report.assemble import Sources
 from dlhw.report.blocks import Block, Heading, Paragraph, TableBlock
 from dlhw.report.frontmatter import homework_experiments
-from dlhw.report.markup import fmt_seconds
 from dlhw.report.outline import Outline
 from dlhw.results import ExperimentResult, Table
 

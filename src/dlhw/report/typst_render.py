@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dlhw.report.blocks import (Block, Figure, Heading, Metrics, Paragraph, TableBlock,
-                                TitlePage, TypstSource)
-from dlhw.report.markup import escape, fmt_value, typst_string
+from dlhw.markup import escape, fmt_value, typst_string
+from dlhw.report.blocks import (
+    Block,
+    Figure,
+    Heading,
+    Metrics,
+    Paragraph,
+    TableBlock,
+    TitlePage,
+    TypstSource,
+)
 from dlhw.results import Table
 
 TEMPLATE_NAME = "dlhw-template.typ"
