@@ -128,3 +128,14 @@ def sleeper(task: str) -> int:
     Path(task).write_text(str(os.getpid()))
     time.sleep(120)
     return os.getpid()
+
+
+def grid_member(member) -> dict:
+    """Grid work for the kill -9 test: a small numpy MLP per configuration, resumable."""
+    from dlhw.scratch import MLP
+    from dlhw.training.protocol import train
+
+    p = member.params
+    res = train(MLP(3, 6, p["hidden"], seed=member.seed), blobs(n=600), epochs=6,
+                out_dir=member.run_dir, learning_rate=p["lr"], seed=member.seed)
+    return {"best_dev_accuracy": max(res.history.metrics["dev_accuracy"])}

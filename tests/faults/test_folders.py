@@ -143,7 +143,7 @@ def test_a_grid_is_locked(tmp_path):
     try:
         runner = GridRunner(tmp_path, fn=lambda m: {"best_dev_accuracy": 0.5}, jobs=1)
         with pytest.raises(RunLockedError, match=f"grid {tmp_path} is already running \\(pid {proc.pid}\\)"):
-            runner.run(GridSpec({"lr": [0.1, 0.2]}))
+            runner.run(GridSpec(base={}, axes={"lr": (0.1, 0.2)}))
     finally:
         proc.kill()
         proc.communicate(timeout=30)
