@@ -11,7 +11,10 @@ caller with torch's RNG, already scaled by ``1/(1-p)``), the mean cross-entropy 
 the chain rule back with every layer's weights read before they change, and the optimiser's
 update fused into the backward pass. The element-wise updates use the rounding of torch's CPU
 kernels (checked bit for bit against them where the gradient is exact in both paths,
-``tests/nets/test_torch_fast.py::test_update_rounding_is_torchs``):
+``tests/nets/test_torch_fast.py::test_update_rounding_is_torchs``). Rows whose error is zero
+(a ReLU that was off, a dropped unit) are skipped where that is exact: SGD without weight
+decay leaves them as they are (``W + (-lr) * 0 = W``), and they add nothing to the error
+propagated below.
 
 * SGD: ``g = fma(wd, p, g)`` (``grad.add(param, alpha=wd)``), ``p = fma(-lr, g, p)``
   (``param.add_(grad, alpha=-lr)``), the scalars rounded to float32 as torch does.
@@ -121,6 +124,8 @@ def _hidden_delta(W, delta, h_out, masks, act, dropout, mrow, nb, out):
         ob[:] = 0.0
         for k in range(W.shape[0]):
             d, Wk = delta[b, k], W[k]
+            if d == 0:  # adds nothing (a unit that was off or dropped)
+                continue
             for j in range(ob.shape[0]):
                 ob[j] += d * Wk[j]
         if dropout:
@@ -167,7 +172,14 @@ def _update_layer(W, bias, delta, h, nb, opt, nlr, hyper, mW, vW, mb, vb, value,
     """
     n_in = W.shape[1]
     g = grad[:n_in]
+    skip_zero = opt == SGD and hyper[4] == 0  # a zero gradient row leaves the row as it is
     for k in range(W.shape[0]):
+        if skip_zero:
+            nonzero = False
+            for b in range(nb):
+                nonzero |= delta[b, k] != 0
+            if not nonzero:  # a ReLU that was off or a dropped unit: W + (-lr) * 0 = W
+                continue
         d0, h0 = delta[0, k], h[0]
         for j in range(n_in):
             g[j] = d0 * h0[j]

@@ -12,17 +12,39 @@ checkpoints, resume and divergence handling are the plain loop's. :func:`fast_un
 says why a run cannot take it (another device, model, optimiser, loss or a large batch); the
 caller then runs the plain loop.
 
-Why this design: at batch 1 the plain loop is dispatch-bound. A step is a dozen ATen calls
-(forward, autograd, ``zero_grad``, the optimiser's per-tensor ops), ~0.5 ms for FFN-200 with
-SGD and ~3.7 ms with Adam, against ~0.3 MFLOP of arithmetic. One compiled call per chunk of
-steps removes all of that, and fuses the optimiser's update into the backward pass (Adam's
-four arrays are read and written once per step instead of about ten times). Figures:
-``benchmarks/torch_batch1.py`` (the module docstring there has the table).
+Why this design: at batch 1 the plain loop is dispatch-bound. A step is a few dozen ATen
+calls (forward, autograd, ``zero_grad``, the optimiser's per-tensor ops) around ~0.3 MFLOP of
+arithmetic. One compiled call per chunk of 2048 steps removes the dispatch, and fuses the
+optimiser's update into the backward pass (Adam's four arrays are read and written once per
+step instead of about ten times, in SIMD). Stepping several grid configurations together
+(the stacked ensembles of :mod:`dlhw.training.ensemble`) would still pay torch's dispatch per
+step and share one example order, which Q4's configurations do not (each has its own seed).
+Measured by ``benchmarks/torch_batch1.py`` (Fashion-MNIST, one thread, plain and fast
+interleaved, best of 3; on the 2-core machine shared by ~8 jobs, load average 10-16, so the
+seconds are inflated several-fold and only the ratios are comparable), seconds per epoch:
+
+==================  ==========  =========  ======
+model               plain       fast       ratio
+==================  ==========  =========  ======
+logreg SGD          57.6        0.57       100x
+FFN-200 x1 SGD      144.7       17.4       8.3x
+FFN-200 x2 SGD      479.1       34.7       13.8x
+FFN-200 x3 SGD      332.0       25.8       12.9x
+FFN-200 x1 Adam     945.6       54.0       17.5x
+==================  ==========  =========  ======
+
+Subnormals: the kernel runs with flush-to-zero (FTZ/DAZ, :func:`flush_denormal`). Adam's
+moments of rarely-lit pixels decay geometrically (``m`` by 0.9 a step) into float32
+subnormals, on which this CPU's arithmetic is ~100x slower per instruction (measured here:
+the fused Adam row update goes from 0.5 ms to 12 ms per step when its moments are subnormal);
+flushing them changes a value by less than 2^-126 (1.2e-38), far inside the float32 bound
+below, and never changes a parameter of normal size.
 
 Equality with the plain loop: the element-wise arithmetic (ReLU, dropout, the SGD and Adam
 updates with torch's float32 scalars and fused multiply-adds) is torch's, bit for bit; the dot
 products sum in another order, and ``exp``/``log``/``tanh``/``sqrt`` are libm's (correctly
-rounded or within an ulp) rather than torch's vectorised ones. So the two paths agree to
+rounded or within an ulp) rather than torch's vectorised ones (torch's float32 ``sqrt`` is
+MKL's, off by up to 0.55 ulp). So the two paths agree to
 float32 rounding: ``tests/nets/test_torch_fast.py`` derives and checks the bound (parameters
 after 200 steps, the epoch's mean loss) and that the fast path repeats bit for bit.
 
