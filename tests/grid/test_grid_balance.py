@@ -24,3 +24,16 @@ def test_two_workers_start_the_largest_split_and_first(tmp_path):
 
 def test_one_worker_keeps_grid_order(tmp_path):
     assert _plan(tmp_path, 1) == [(16, 4), (32, 4), (64, 4), (128, 4), (256, 4)]
+
+
+def test_q4_grid_starts_adam_first(tmp_path):
+    """hw2122 Q4.2: the Adam configuration (the longest) starts first, not last and alone."""
+    from dlhw.experiments.hw2122.q4_torch import DEFAULTS, QUESTIONS, config_cost
+
+    q = QUESTIONS[1]
+    spec = GridSpec(base={k: v for k, v in {**DEFAULTS.to_dict(), **q.base}.items() if k not in q.axes},
+                    axes=q.axes)
+    runner = GridRunner(tmp_path, fn=lambda m: {}, jobs=2, cost=config_cost, progress=False)
+    order = [t.members[0].params["variant"] for t in runner.tasks(runner.members(spec))]
+    assert order[0] == "optimizer=adam" and order[-1] == "hidden_size=100"
+    assert sorted(order) == sorted(q.axes["variant"])

@@ -158,7 +158,8 @@ class GridRunner:
     def tasks(self, todo: list[Member]) -> list[_Task]:
         """Group the unfinished members into tasks, in grid order of each group's first member."""
         if self.group_fn is None:
-            return [_Task(self.fn, False, self.root, (m,)) for m in todo]
+            tasks = [_Task(self.fn, False, self.root, (m,)) for m in todo]
+            return self._balanced(tasks) if self.cost is not None else tasks
         groups: dict[Hashable, list[Member]] = {}
         for m in todo:
             key = self.group_by(m.params) if self.group_by else m.id

@@ -11,6 +11,7 @@ with the best validation accuracy, from its best checkpoint reloaded from disk.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, fields
 from typing import Any
@@ -24,6 +25,7 @@ from dlhw.experiments.base import (
 from dlhw.experiments.dataref import DataRef, load_ref
 from dlhw.experiments.hw2526.q1_grid import plot_best_curves
 from dlhw.grid import GridRunner, GridSpec, Member
+from dlhw.grid.ensemble import layer_sizes
 from dlhw.nets import NetConfig
 from dlhw.results import ExperimentResult
 from dlhw.training.torch_fast import KERNELS
@@ -57,6 +59,19 @@ def net_config(params: dict[str, Any]) -> NetConfig:
     """The :class:`NetConfig` of a grid member's parameters (data keys dropped, variant applied)."""
     p = apply_variant(params)
     return NetConfig.from_dict({k: v for k, v in p.items() if k not in DATA_KEYS})
+
+
+ADAM_COST = 3  # an Adam step costs about 3 SGD steps of the same network (benchmarks/torch_batch1.py)
+
+
+def config_cost(members: list[Member]) -> float:
+    """Expected work of grid members (weights x epochs, Adam x3): the grid starts the longest first."""
+    total = 0.0
+    for m in members:
+        cfg = net_config(m.params)
+        weights = sum(a * b for a, b in itertools.pairwise(layer_sizes(cfg, 784, 10)))  # Fashion-MNIST
+        total += weights * cfg.epochs * (ADAM_COST if cfg.optimizer == "adam" else 1)
+    return total
 
 
 @dataclass(frozen=True)
@@ -116,7 +131,7 @@ def run_question(ctx: RunContext, q: Question) -> ExperimentResult:
     work = TorchWork(ref, ctx.device, progress=ctx.progress and ctx.jobs == 1,
                      kernel=ctx.option("kernel", "fast"))
     result = GridRunner(ctx.out_dir / "grid", fn=work, jobs=ctx.jobs, seed=ctx.seed,
-                        progress=ctx.progress).run(spec)
+                        progress=ctx.progress, cost=config_cost).run(spec)
     test = result.test_best(work.test)
     best, cfg = result.best(), net_config(result.best()["params"])
     caption = (f"{q.caption} {cfg.epochs} epochs on {ref.name}; best validation accuracy of each "
