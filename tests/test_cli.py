@@ -103,7 +103,7 @@ def test_scratch_kernel_option_and_its_deprecated_spelling(tmp_path):
     import pytest
 
     from dlhw.experiments.base import RunContext
-    from dlhw.experiments.hw2122.q3_classifiers import add_scratch_arguments, kernel_option
+    from dlhw.experiments.classifier_runs import add_scratch_arguments, kernel_option
 
     p = argparse.ArgumentParser()
     add_scratch_arguments(p)

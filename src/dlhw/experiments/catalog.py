@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from dlhw.errors import ConfigError
 
 _Q3 = "dlhw.experiments.hw2122.q3_classifiers"
-_MODEL_OPTIONS = f"{_Q3}:model_arguments"
+_MODEL_OPTIONS = "dlhw.experiments.classifier_runs:model_arguments"
 _SWEEP = "dlhw.experiments.hw2526._sweep_options"
 
 

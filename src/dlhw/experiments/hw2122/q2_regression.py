@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlhw.experiments.base import Experiment, RunContext
-from dlhw.experiments.hw2122.q3_classifiers import kernel_option, model_arguments
+from dlhw.experiments.classifier_runs import kernel_option, model_arguments
 from dlhw.labels import DATASET_LABELS
 from dlhw.results import ExperimentResult
 from dlhw.scratch import LinearRegression, NeuralRegression, solve_analytically

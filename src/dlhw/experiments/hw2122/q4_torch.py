@@ -23,7 +23,7 @@ from dlhw.experiments.base import (
     RunContext,
 )
 from dlhw.experiments.dataref import DataRef, load_ref
-from dlhw.experiments.hw2526.q1_grid import plot_best_curves
+from dlhw.experiments.figures import best_curves
 from dlhw.grid import GridRunner, GridSpec, Member
 from dlhw.grid.ensemble import layer_sizes
 from dlhw.nets import NetConfig
@@ -139,7 +139,7 @@ def run_question(ctx: RunContext, q: Question) -> ExperimentResult:
     table = result.table(metrics=ROW_METRICS, test={"test_accuracy": test["test_accuracy"]},
                          caption=caption)
     result.write_table(ctx.out_dir / "grid_table", table)
-    figures = plot_best_curves(result, ctx.out_dir, f"best: {cfg.describe()}")
+    figures = best_curves(result, ctx.out_dir, f"best: {cfg.describe()}")
     diverged = [r["id"] for r in result.records if "diverged" in r["metrics"]]
     return ExperimentResult(
         experiment=q.exp_id, title=q.title, dataset=ref.name, seed=ctx.seed, key_metric="test_accuracy",

@@ -14,7 +14,6 @@ import argparse
 import time
 from dataclasses import replace
 from functools import lru_cache, partial
-from pathlib import Path
 from typing import Any
 
 from dlhw.data import Dataset
@@ -22,12 +21,11 @@ from dlhw.data.dataset import finish
 from dlhw.errors import DivergenceError
 from dlhw.experiments.base import Experiment, RunContext
 from dlhw.experiments.dataref import DataRef, load_ref
+from dlhw.experiments.figures import best_curves
 from dlhw.features import FEATURE_MAPS
 from dlhw.grid import GridResult, GridRunner, GridSpec, Member
-from dlhw.grid.store import RUN_DIR
 from dlhw.results import ExperimentResult
 from dlhw.scratch import DEFAULT_KERNEL
-from dlhw.training.history import History
 
 EXPERIMENT_ID = "hw2526.q1.2c"
 LEARNING_RATES = (1e-4, 1e-3, 1e-2)
@@ -118,15 +116,6 @@ def run_and_test(ctx: RunContext, spec: GridSpec, ref: DataRef,
         load_ref.cache_clear()
 
 
-def plot_best_curves(result: GridResult, out_dir: Path, title: str) -> dict[str, str]:
-    """The best configuration's ``best_curves``: training loss beside validation accuracy per
-    epoch (each curve once; the texts ask for no other plot of a grid's best)."""
-    from dlhw.training.plots import plot_loss_and_accuracy
-
-    hist = History.load(result.root / result.best()["id"] / RUN_DIR)
-    return {"best_curves": plot_loss_and_accuracy(hist, out_dir / "best_curves", title=title)[0]}
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lrs", type=float, nargs="+", default=None, help="learning rates (default 1e-4 1e-3 1e-2)")
     p.add_argument("--l2s", type=float, nargs="+", default=None, help="L2 penalties (default 1e-5 1e-3)")
@@ -148,7 +137,7 @@ def run(ctx: RunContext) -> ExperimentResult:
         f"validation accuracy of every configuration; test accuracy of the best only."))
     result.write_table(ctx.out_dir / "grid_table", table)
     b = best["params"]
-    figures = plot_best_curves(result, ctx.out_dir, f"best: {b['features']} features, learning rate {b['lr']:g}, L2 penalty {b['l2']:g}")
+    figures = best_curves(result, ctx.out_dir, f"best: {b['features']} features, learning rate {b['lr']:g}, L2 penalty {b['l2']:g}")
     fmap = FEATURE_MAPS[feats]
     return ExperimentResult(
         experiment=EXPERIMENT_ID, title="Logistic regression grid: learning rate x L2 x features",

@@ -7,7 +7,7 @@ test accuracy. ``--dataset fashion-mnist`` runs them on Fashion-MNIST instead.
 from __future__ import annotations
 
 from dlhw.experiments.base import RunContext
-from dlhw.experiments.hw2122.q3_classifiers import ClassifierSpec, experiment
+from dlhw.experiments.classifier_runs import ClassifierSpec, experiment
 
 DEFAULT_DATASET = "emnist-letters"
 DATASETS = ("emnist-letters", "fashion-mnist")

@@ -6,7 +6,7 @@ validation accuracy; test accuracy of the best-validation checkpoint.
 
 from __future__ import annotations
 
-from dlhw.experiments.hw2122.q3_classifiers import ClassifierSpec, experiment
+from dlhw.experiments.classifier_runs import ClassifierSpec, experiment
 from dlhw.experiments.hw2526.q1_linear import DATASETS, DEFAULT_DATASET, pick_dataset
 
 SPEC = ClassifierSpec("hw2526.q1.3", "MLP, 100 ReLU units, SGD lr 0.001, 20 epochs (numpy)", "mlp",

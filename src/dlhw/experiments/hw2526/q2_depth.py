@@ -11,6 +11,7 @@ from typing import Any
 
 from dlhw.errors import ConfigError, DlhwError
 from dlhw.experiments.base import Experiment, RunContext
+from dlhw.experiments.figures import plot_best_curves
 from dlhw.experiments.hw2526 import q2_width as width
 from dlhw.experiments.hw2526._sweep_options import add_depth_arguments
 from dlhw.grid import GridSpec
@@ -63,7 +64,7 @@ def run(ctx: RunContext) -> ExperimentResult:
     metrics, history = width.best_summary(result, test)
     best = result.best()["params"]
     xs = [int(d) for d in per]
-    figures = {"best_curves": width.plot_best_curves(history, ctx.out_dir, f"best: {best['depth']} hidden "
+    figures = {"best_curves": plot_best_curves(history, ctx.out_dir, f"best: {best['depth']} hidden "
                                                      f"layers of {WIDTH} units"),
                "train_accuracy_vs_depth": plot_series(
                    {"final training accuracy": [per[str(d)]["final_train_accuracy"] for d in xs],

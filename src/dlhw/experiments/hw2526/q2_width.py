@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
-from pathlib import Path
 from typing import Any
-
 
 from dlhw.errors import ConfigError
 from dlhw.experiments.base import (
@@ -23,11 +21,12 @@ from dlhw.experiments.base import (
     RunContext,
 )
 from dlhw.experiments.dataref import DataRef, load_ref
+from dlhw.experiments.figures import plot_best_curves
 from dlhw.experiments.hw2526._sweep_options import add_width_arguments
 from dlhw.grid import GridResult, GridSpec
 from dlhw.grid.ensemble import EnsembleWork, ensemble_runner
-from dlhw.grid.store import RUN_DIR
 from dlhw.grid.ray_backend import make_backend
+from dlhw.grid.store import RUN_DIR
 from dlhw.nets import NetConfig
 from dlhw.results import ExperimentResult, Table
 from dlhw.training.history import History
@@ -121,13 +120,6 @@ def axis_table(per: dict[str, dict[str, Any]], axis: str, keys: tuple[str, ...],
     best = max(range(len(rows)), key=lambda i: rows[i][1])
     return Table(columns=[axis, "best_dev_accuracy", "final_train_accuracy", "best_epoch", *keys],
                  rows=rows, highlight=[best], caption=caption)
-
-
-def plot_best_curves(history: History, out_dir: Path, title: str) -> str:
-    """``best_curves``: training loss and validation accuracy per epoch, side by side."""
-    from dlhw.training.plots import plot_loss_and_accuracy
-
-    return plot_loss_and_accuracy(history, out_dir / "best_curves", title=title)[0]
 
 
 def best_summary(result: GridResult, test: dict[str, float]) -> tuple[dict[str, Any], History]:

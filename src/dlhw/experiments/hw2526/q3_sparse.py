@@ -12,9 +12,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dlhw.activations import k2
-from dlhw.activations import (relumax, relumax_jacobian, softmax, softmax_jacobian, sparsemax,
-                              sparsemax_jacobian)
+from dlhw.activations import (
+    k2,
+    relumax,
+    relumax_jacobian,
+    softmax,
+    softmax_jacobian,
+    sparsemax,
+    sparsemax_jacobian,
+)
 from dlhw.experiments.base import Experiment, RunContext
 from dlhw.results import ExperimentResult, Table
 from dlhw.training.plots import plot_series
