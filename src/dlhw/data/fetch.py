@@ -126,6 +126,8 @@ def _retrieve(remote: Remote, folder: Path, base_url: str | None, progress: bool
         return
     url = remote.url if base_url is None else base_url.rstrip("/") + "/" + remote.fname
     known_hash = remote.known_hash if base_url is None else None
+    if not log.isEnabledFor(logging.WARNING):  # -q: pooch's "Downloading ..." lines too
+        pooch.get_logger().setLevel(logging.ERROR)
     try:
         pooch.retrieve(url, known_hash=known_hash, fname=remote.fname, path=folder,
                        progressbar=progress)
