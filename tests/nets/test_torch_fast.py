@@ -211,6 +211,7 @@ def test_unsupported_cases_fall_back_with_a_reason():
     crit = nn.CrossEntropyLoss()
     assert "batch size" in fast_unsupported(model, opt, crit, X, FAST_MAX_BATCH + 1)
     assert "not float32" in fast_unsupported(model, opt, crit, X.double(), 1)
+    assert "not on the CPU" in fast_unsupported(model, opt, crit, X.to("meta"), 1)  # e.g. CUDA: plain loop
     assert "loss" in fast_unsupported(model, opt, nn.CrossEntropyLoss(label_smoothing=0.1), X, 1)
     momentum = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     assert "momentum" in fast_unsupported(model, momentum, crit, X, 1)
