@@ -20,17 +20,17 @@ step instead of about ten times, in SIMD). Stepping several grid configurations 
 (the stacked ensembles of :mod:`dlhw.training.ensemble`) would still pay torch's dispatch per
 step and share one example order, which Q4's configurations do not (each has its own seed).
 Measured by ``benchmarks/torch_batch1.py`` (Fashion-MNIST, one thread, plain and fast
-interleaved, best of 3; on the 2-core machine shared by ~8 jobs, load average 10-16, so the
+interleaved, best of 3; on the 2-core machine shared by ~8 jobs, load average ~14, so the
 seconds are inflated several-fold and only the ratios are comparable), seconds per epoch:
 
 ==================  ==========  =========  ======
 model               plain       fast       ratio
 ==================  ==========  =========  ======
-logreg SGD          57.6        0.57       100x
-FFN-200 x1 SGD      144.7       17.4       8.3x
-FFN-200 x2 SGD      479.1       34.7       13.8x
-FFN-200 x3 SGD      332.0       25.8       12.9x
-FFN-200 x1 Adam     945.6       54.0       17.5x
+logreg SGD          100.7       1.73       58x
+FFN-200 x1 SGD      346.5       11.2       31x
+FFN-200 x2 SGD      385.7       18.9       20x
+FFN-200 x3 SGD      459.8       20.6       22x
+FFN-200 x1 Adam     872.8       39.1       22x
 ==================  ==========  =========  ======
 
 Subnormals: the kernel runs with flush-to-zero (FTZ/DAZ, :func:`flush_denormal`). Adam's
