@@ -63,7 +63,7 @@ def cases() -> list[Case]:
 def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
     """Seconds of one fresh process running ``argv`` (it must succeed)."""
     start = time.perf_counter()
-    proc = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    proc = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False,
                           text=True)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:

@@ -18,21 +18,21 @@ import pytest
 HEAVY = ("torch", "matplotlib", "numba", "typst", "tqdm", "ray")
 
 # Runs main(argv) and prints the heavy modules it imported as JSON on the last line of stderr.
-PROBE = """
+PROBE = f"""
 import json, sys
 from dlhw.cli import main
 try:
     code = main(sys.argv[1:])
 except SystemExit as exc:  # argparse's --help
     code = exc.code
-heavy = sorted(m for m in {heavy!r} if m in sys.modules)
+heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)
 print(json.dumps({{"code": code, "heavy": heavy, "numpy": "numpy" in sys.modules}}), file=sys.stderr)
-""".format(heavy=HEAVY)
+"""
 
 
 def probe(*argv: str, cwd=None) -> dict:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-    proc = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, check=False,
                           timeout=120, env=env, cwd=cwd)
     report = json.loads(proc.stderr.strip().splitlines()[-1])
     report["stdout"], report["stderr"] = proc.stdout, proc.stderr

@@ -16,7 +16,7 @@ import numpy as np
 from dlhw.cli import guarded
 from dlhw.cli_homework import data_dir_of
 from dlhw.nets import NetConfig
-from dlhw.training.torch_fast import KERNELS
+from dlhw.nets.config import TRAIN_KERNELS as KERNELS
 
 
 def _common(p: argparse.ArgumentParser, *, epochs: int, batch: int, lr: float, dropout: float) -> None:

@@ -11,5 +11,5 @@ from dlhw._lazy import lazy_exports
 
 _NAMES = {"Experiment": "base", "RunContext": "base", "all_experiments": "registry",
           "get_experiment": "registry"}
-__all__ = sorted(_NAMES)
+__all__ = tuple(sorted(_NAMES))
 __getattr__, __dir__ = lazy_exports(__name__, _NAMES)

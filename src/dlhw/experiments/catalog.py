@@ -57,7 +57,7 @@ class Entry:
                           f"dlhw.experiments.catalog is out of date, reinstall dlhw")
 
 
-_Q4_OPTIONS = "dlhw.experiments.hw2122.q4_torch:add_arguments"  # --kernel fast|autograd
+_Q4_OPTIONS = "dlhw.experiments.hw2122._q4_options:add_arguments"  # --kernel fast|autograd
 
 ENTRIES: tuple[Entry, ...] = (
     Entry("hw2122.q2.2a", "Linear regression on Ames by SGD vs the closed form (numpy)", "hw2122",

@@ -16,5 +16,5 @@ _NAMES = {
                      "init_parameters"), "models"),
     **dict.fromkeys(("evaluate", "make_optimizer", "predict", "train_batch", "train_step"), "step"),
 }
-__all__ = sorted(_NAMES)
+__all__ = tuple(sorted(_NAMES))
 __getattr__, __dir__ = lazy_exports(__name__, _NAMES)

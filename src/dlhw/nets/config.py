@@ -19,6 +19,8 @@ FLOAT32_MAX = 3.4028234663852886e38
 MODELS = ("logistic_regression", "mlp")
 ACTIVATION_NAMES = ("relu", "tanh")
 OPTIMIZER_NAMES = ("sgd", "adam")
+# --kernel of the torch loops: fast = the compiled batch-1 path where it applies; autograd = the plain loop
+TRAIN_KERNELS = ("fast", "autograd")
 
 
 @dataclass(frozen=True)

@@ -70,8 +70,9 @@ from torch import nn
 from torch.optim.optimizer import _get_scalar_dtype
 
 from dlhw.nets import fast_kernels as fk
+from dlhw.nets.config import TRAIN_KERNELS
 
-KERNELS = ("fast", "autograd")  # --kernel: fast = this module where it applies; autograd = the plain loop
+KERNELS = TRAIN_KERNELS  # --kernel: fast = this module where it applies; autograd = the plain loop
 FAST_MAX_BATCH = 16  # the fast path's largest batch (beyond it torch's GEMMs are efficient)
 CHUNK = 2048  # steps per kernel call (dropout masks drawn per chunk; progress updates)
 ACTS = {nn.ReLU: fk.RELU, nn.Tanh: fk.TANH}

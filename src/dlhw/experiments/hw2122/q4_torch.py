@@ -24,11 +24,11 @@ from dlhw.experiments.base import (
 )
 from dlhw.experiments.dataref import DataRef, load_ref
 from dlhw.experiments.figures import best_curves
+from dlhw.experiments.hw2122._q4_options import add_arguments
 from dlhw.grid import GridRunner, GridSpec, Member
 from dlhw.grid.ensemble import layer_sizes
 from dlhw.nets import NetConfig
 from dlhw.results import ExperimentResult
-from dlhw.training.torch_fast import KERNELS
 from dlhw.training.torch_loop import test_best, train_torch
 
 DATASET = "fashion-mnist"
@@ -159,13 +159,6 @@ def run_question(ctx: RunContext, q: Question) -> ExperimentResult:
 
 def _runner(q: Question):
     return lambda ctx: run_question(ctx, q)
-
-
-def add_arguments(p) -> None:
-    """``--kernel``: the compiled batch-1 path (default) or the plain autograd loop."""
-    p.add_argument("--kernel", choices=KERNELS, default=None,
-                   help="fast: compiled twin of the training loop where it applies (default); "
-                        "autograd: the plain loop")
 
 
 EXPERIMENTS = [Experiment(id=q.exp_id, title=q.title, homework="hw2122", run=_runner(q),
