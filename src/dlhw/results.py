@@ -1,10 +1,10 @@
 """The record every experiment writes, and the only thing the report reads.
 
-``runs/<experiment id>/<run name>/result.json`` (:mod:`dlhw.experiments.layout`) holds an :class:`ExperimentResult`: the key numbers
-(``metrics``), the configuration, the tables (as rows, with the highlighted rows), the figures
-(paths relative to the run folder), the data set, the seed, and run metadata (dlhw version, git
-commit, hardware, wall time). It is written atomically and last, so its presence means the
-experiment finished.
+``runs/<experiment id>/<run name>/result.json`` (:mod:`dlhw.experiments.layout`) holds an
+:class:`ExperimentResult`: the key numbers (``metrics``), the configuration, the tables (as
+rows, with the highlighted rows), the figures (paths relative to the run folder), the data set,
+the seed, and run metadata (dlhw version, git commit, hardware, wall time). It is written
+atomically and last, so its presence means the experiment finished.
 """
 
 from __future__ import annotations

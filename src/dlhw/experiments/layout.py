@@ -51,8 +51,9 @@ def run_settings(experiment: str, *, seed: int, quick: bool, dataset: str | None
     """The settings that identify a run of ``experiment`` (what ``settings.json`` holds)."""
     opts = {k: v for k, v in sorted((options or {}).items())
             if k not in EPHEMERAL_OPTIONS and v is not None and v is not False and _plain(v)}
-    return {"experiment": experiment, "seed": int(seed), "quick": bool(quick), "dataset": dataset,
-            "epochs": None if epochs is None else int(epochs), "options": opts}
+    settings = {"experiment": experiment, "seed": int(seed), "quick": bool(quick), "dataset": dataset,
+                "epochs": None if epochs is None else int(epochs), "options": opts}
+    return json.loads(json.dumps(settings))  # as settings.json reads back (tuples become lists)
 
 
 def _plain(v: Any) -> bool:
