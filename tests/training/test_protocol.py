@@ -112,7 +112,7 @@ def test_best_checkpoint_is_reloaded_for_test(toy, tmp_path):
     for name in ("accuracy", "loss"):
         assert res.figures[name] == f"{name}.png"
         assert (tmp_path / f"{name}.png").stat().st_size > 0 and (tmp_path / f"{name}.pdf").exists()
-    metrics = res.contract_metrics()
+    metrics = res.metrics()
     assert metrics["best_dev_accuracy"] == max(h.metrics["dev_accuracy"])
     assert metrics["final_train_loss"] == h.metrics["train_loss"][-1]
 
@@ -125,7 +125,7 @@ def test_regression_monitors_training_rmse(toy_regression, tmp_path):
     assert set(h.metrics) >= {"train_loss", "train_rmse", "test_rmse"}
     assert h.best_epoch == int(np.argmin(h.metrics["train_rmse"])) + 1
     assert res.figures == {"rmse": "rmse.png"}
-    m = res.contract_metrics()
+    m = res.metrics()
     assert m["best_test_rmse"] == min(h.metrics["test_rmse"]) and m["test_rmse"] == h.metrics["test_rmse"][-1]
 
 
@@ -161,3 +161,14 @@ def test_metrics_csv_lies_beside_history_json(toy, tmp_path):
     assert [r["epoch"] for r in rows] == ["1", "2", "3"] and list(rows[0])[:2] == ["epoch", "step"]
     assert [float(r["dev_accuracy"]) for r in rows] == res.history.metrics["dev_accuracy"]
     assert [float(r["train_loss"]) for r in rows] == History.load(tmp_path / "run").metrics["train_loss"]
+
+
+def test_test_false_never_touches_the_test_split(toy, tmp_path):
+    """``test=False`` (a grid's members): the test split is not read, its scores are NaN."""
+    from dataclasses import replace
+
+    X_test, y_test = toy.test
+    broken = replace(toy, test=(X_test[:, :1], y_test))  # would raise a ShapeError if scored
+    res = train(LogisticRegression(3, X_test.shape[1]), broken, epochs=2, out_dir=tmp_path, test=False)
+    assert np.isnan(res.metrics()["test_accuracy"]) and not np.isnan(res.metrics()["best_dev_accuracy"])
+    assert "best_checkpoint_test" not in res.history.config

@@ -96,7 +96,7 @@ def run_classifier(ctx: RunContext, spec: ClassifierSpec, dataset: str | None = 
     config = {"model": spec.kind, "learning_rate": lr, **{k: v for k, v in model.config().items()
                                                           if k not in ("n_classes", "n_features")},
               "epochs": res.history.epochs, "batch_size": 1, "n_train": len(data.train[1])}
-    metrics = res.contract_metrics()
+    metrics = res.metrics()
     return ExperimentResult(
         experiment=spec.exp_id, title=spec.title, dataset=name, seed=ctx.seed, metrics=metrics,
         key_metric="test_accuracy", config=config, figures=res.figures,

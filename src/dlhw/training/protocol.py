@@ -92,8 +92,9 @@ class TrainResult:
         secs = self.history.metrics.get("epoch_seconds", [])
         return float(np.mean(secs)) if secs else float("nan")
 
-    def contract_metrics(self) -> dict[str, Any]:
-        """The metrics of ``docs/results.md`` for one classifier or regression run."""
+    def metrics(self) -> dict[str, Any]:
+        """The metrics of ``docs/results.md`` for one classifier or regression run (the torch
+        loop's :class:`~dlhw.training.torch_loop.TrainResult` answers the same call)."""
         h, m = self.history, self.history.metrics
         out: dict[str, Any] = {"best_epoch": h.best_epoch, "epochs": h.epochs,
                                "seconds_per_epoch": self.seconds_per_epoch}
@@ -188,14 +189,17 @@ def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
           learning_rate: float | None = None, seed: int = 0, resume: bool | str = True,
           monitor: str | None = None, track_test: bool = False, kernel: str | None = None,
           epoch_hook: EpochHook | None = None, on_epoch: EpochCallback | None = None,
-          progress: bool = False, title: str | None = None, backend: str | None = None) -> TrainResult:
+          progress: bool = False, title: str | None = None, test: bool = True,
+          backend: str | None = None) -> TrainResult:
     """Train ``model`` on ``dataset`` (a :class:`dlhw.data.Dataset`) by the protocol above.
 
     ``epoch_hook(model, epoch) -> {name: value}`` adds metrics each epoch (e.g. the distance to
     the analytic solution); ``on_epoch(epoch, values)`` sees each epoch's row (printing).
     ``kernel`` is passed to ``model.train_epoch`` (``"numba"``, the default, ``"numpy"`` or
     ``"numba32"``; ``backend=`` is its deprecated spelling).
-    On return ``model`` holds the best checkpoint's weights, reloaded from disk.
+    On return ``model`` holds the best checkpoint's weights, reloaded from disk. With
+    ``test=False`` the test split is never touched (its scores are NaN; a grid selects on dev and
+    tests only its best configuration), as in :func:`dlhw.training.torch_loop.train_torch`.
     """
     epochs = check_int(epochs, "epochs")
     kernel = resolve_kernel(kernel, backend)
@@ -209,12 +213,12 @@ def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
     folder = RunFolder(out_dir, _fingerprint(model, lr, int(seed), len(y), monitor))
     with folder.lock():
         return _train(model, dataset, folder, epochs, resume, track_test, kernel, epoch_hook,
-                      on_epoch, progress, title or describe(model, lr, seed))
+                      on_epoch, progress, title or describe(model, lr, seed), test)
 
 
 def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: bool | str,
            track_test: bool, kernel: str, epoch_hook: EpochHook | None,
-           on_epoch: EpochCallback | None, progress: bool, title: str) -> TrainResult:
+           on_epoch: EpochCallback | None, progress: bool, title: str, test: bool = True) -> TrainResult:
     """The body of :func:`train`, with the run folder locked."""
     fp, out_dir = folder.fingerprint, folder.path
     lr, seed, monitor = fp["learning_rate"], fp["seed"], fp["monitor"]
@@ -245,7 +249,8 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
         history.save(out_dir)
         if on_epoch is not None:
             on_epoch(epoch, values)
-    return _finish(model, splits.get("test", dataset.test), history, folder, title, resumed)
+    test_split = splits.get("test", dataset.test) if test else None
+    return _finish(model, test_split, history, folder, title, resumed)
 
 
 def _one_epoch(model: Any, train: tuple, lr: float, seed: int, epoch: int,
@@ -265,16 +270,19 @@ def _one_epoch(model: Any, train: tuple, lr: float, seed: int, epoch: int,
     return values
 
 
-def _finish(model: Any, test_split: tuple, history: History, folder: RunFolder, title: str,
+def _finish(model: Any, test_split: tuple | None, history: History, folder: RunFolder, title: str,
             resumed: int) -> TrainResult:
     """Reload the best checkpoint (if it is this run's), score it on ``test_split``
-    (``(X, y[, prepared])``), plot the curves."""
+    (``(X, y[, prepared])``; None: not tested, NaN), plot the curves."""
     if history.best_epoch is None:
         raise DivergenceError(f"no epoch produced a finite {history.monitor}; lower the learning rate")
     out_dir = folder.path
     folder.check_checkpoint(folder.best_path, load_checkpoint(folder.best_path, model))
-    test = _evaluate(model, {"test": test_split})
-    history.config["best_checkpoint_test"] = test
+    if test_split is None:
+        test = {f"test_{model.metric}": math.nan}
+    else:
+        test = _evaluate(model, {"test": test_split})
+        history.config["best_checkpoint_test"] = test
     history.save(out_dir)
     figures = plot_curves(history, model, out_dir, title)
     return TrainResult(history=history, task=model.task, metric=model.metric, test_metrics=test,

@@ -51,7 +51,7 @@ def run_linear(ctx: RunContext) -> ExperimentResult:
     figures = dict(res.figures)
     figures["distance"] = plot_history(res.history, ["distance_to_analytic"], ctx.out_dir / "distance",
                                        title=title)[0]
-    metrics = {**res.contract_metrics(),
+    metrics = {**res.metrics(),
                "analytic_train_rmse": analytic.evaluate(X, y),
                "analytic_test_rmse": analytic.evaluate(*data.test),
                "initial_distance_to_analytic": initial,
@@ -70,7 +70,7 @@ def run_network(ctx: RunContext) -> ExperimentResult:
     res, config, _ = _train(ctx, "hw2122.q2.2b", model, data)
     X = data.train[0]
     active = float(np.mean(X @ model.W1.T + model.b1 > 0))  # (N, H) ReLUs on, best checkpoint
-    metrics = {**res.contract_metrics(), "active_hidden_fraction_train": active}
+    metrics = {**res.metrics(), "active_hidden_fraction_train": active}
     notes = [f"{active:.2%} of the (example, hidden unit) pairs are active on the training set: "
              f"units that die (ReLU input < 0 for every example) stop learning"]
     return ExperimentResult(experiment="hw2122.q2.2b", title=EXPERIMENTS[1].title, dataset="ames",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import replace
 from functools import lru_cache, partial
 from typing import Any
 
@@ -67,8 +66,8 @@ def _model(ds: Dataset, params: dict[str, Any]):
 def train_member(member: Member, ref: DataRef) -> dict[str, Any]:
     """Train one configuration (``features``, ``lr``, ``l2``, ``epochs``) on train, select on dev.
 
-    The protocol scores its reloaded best checkpoint on a "test" split at the end; it is given
-    the dev split there, so the test set is never touched. A diverged run is a result (NaN).
+    ``test=False``: the test set is never touched (only the best configuration is tested, by
+    :func:`score_test`). A diverged run is a result (NaN).
     """
     from dlhw.training.protocol import train
 
@@ -76,14 +75,12 @@ def train_member(member: Member, ref: DataRef) -> dict[str, Any]:
     ds, feature_seconds = featured(ref, p["features"])
     model = _model(ds, p)
     try:
-        res = train(model, replace(ds, test=ds.dev), epochs=p["epochs"], learning_rate=p["lr"],
+        res = train(model, ds, epochs=p["epochs"], learning_rate=p["lr"], test=False,
                     seed=member.seed, out_dir=member.run_dir, resume="auto", kernel=DEFAULT_KERNEL,
                     title=f"logistic regression, {p['features']}, lr={p['lr']:g}, l2={p['l2']:g}")
     except DivergenceError as exc:
         return {"best_dev_accuracy": float("nan"), "diverged": str(exc)}
     hist = res.history
-    hist.config["best_checkpoint_dev"] = hist.config.pop("best_checkpoint_test", None)
-    hist.save(member.run_dir)
     m = hist.metrics
     return {"best_dev_accuracy": max(m["dev_accuracy"]), "best_epoch": hist.best_epoch,
             "epochs": hist.epochs, "final_train_accuracy": hist.last("train_accuracy"),
