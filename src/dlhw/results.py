@@ -10,8 +10,8 @@ atomically and last, so its presence means the experiment finished.
 from __future__ import annotations
 
 import dataclasses
-import math
 import datetime as _dt
+import math
 import os
 import platform
 import subprocess

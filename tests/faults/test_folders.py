@@ -205,3 +205,17 @@ def test_two_processes_on_one_folder_never_interleave(tmp_path):
     assert sorted(o.split()[0] for o in outs) == ["ok", "refused"], outs
     (refused,) = [o for o in outs if o.startswith("refused")]
     assert "already running" in refused or "different run" in refused
+
+
+def test_dataset_runs_live_side_by_side_and_the_report_picks_its_own(tmp_path):
+    exp = _toy_experiment("hw2526.q1.1")
+    emnist = RunOptions(runs_dir=tmp_path).context(exp.id)
+    fashion = RunOptions(runs_dir=tmp_path, dataset="fashion-mnist").context(exp.id)
+    assert emnist.out_dir != fashion.out_dir and fashion.out_dir.name == "seed0-fashion-mnist"
+    for ctx in (emnist, fashion):
+        execute(exp, ctx)
+    assert find_result(tmp_path, exp.id, dataset="fashion-mnist")[0] == fashion.out_dir
+    assert find_result(tmp_path, exp.id)[0] == emnist.out_dir  # the default data set first
+    # --dataset does not change a 2021-22 question: one folder with or without it
+    assert (RunOptions(runs_dir=tmp_path, dataset="fashion-mnist").context("hw2122.q3.1a").out_dir
+            == RunOptions(runs_dir=tmp_path).context("hw2122.q3.1a").out_dir)

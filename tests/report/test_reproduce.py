@@ -22,8 +22,9 @@ def test_reproduce_quick_builds_both_reports(tmp_path, data_dir, capsys):
     registered = all_experiments()
     for exp in registered:
         assert exp.id in out  # a progress line and a summary row per experiment
-    # one folder per run: runs/<id>/seed0-quick-fashion-mnist (dlhw.experiments.layout)
-    results = {e.id: load_result(runs / e.id / "seed0-quick-fashion-mnist") for e in registered}
+    # one folder per run: runs/<id>/seed0-quick(-fashion-mnist for 2025-26), dlhw.experiments.layout
+    results = {e.id: load_result(runs / e.id / ("seed0-quick-fashion-mnist" if e.homework == "hw2526"
+                                                else "seed0-quick")) for e in registered}
     failed = [e for e, r in results.items() if r is None]
     assert status == (1 if failed else 0), out
     assert not failed, f"experiments failed in quick mode: {failed}\n{out}"

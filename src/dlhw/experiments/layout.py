@@ -7,7 +7,8 @@ Layout (``RUNS`` is ``--runs-dir``, default ``runs/``)::
     RUNS/<experiment id>/<run name>/...             training files, figures, grid members
 
 The run name is made from the settings that change the numbers, readable and unique:
-``seed0`` (the default run), ``seed42``, ``seed0-quick``, ``seed0-fashion-mnist``,
+``seed0`` (the default run), ``seed42``, ``seed0-quick``, ``seed0-fashion-mnist`` (``--dataset``,
+2025-26 questions only),
 ``seed0-epochs5``, plus ``opts-<8 hex>`` (a hash of the experiment's own options, which
 ``settings.json`` lists in full) when there are any: ``seed42-opts-1a2b3c4d``. So runs that
 differ in seed, ``--quick``, data set, epochs or options live side by side and never delete
@@ -49,11 +50,17 @@ EPHEMERAL_OPTIONS = frozenset({"on_epoch", "no_resume", "progress", "verbose", "
 def run_settings(experiment: str, *, seed: int, quick: bool, dataset: str | None,
                  epochs: int | None, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The settings that identify a run of ``experiment`` (what ``settings.json`` holds)."""
+    dataset = dataset if uses_dataset_option(experiment) else None
     opts = {k: v for k, v in sorted((options or {}).items())
             if k not in EPHEMERAL_OPTIONS and v is not None and v is not False and _plain(v)}
     settings = {"experiment": experiment, "seed": int(seed), "quick": bool(quick), "dataset": dataset,
                 "epochs": None if epochs is None else int(epochs), "options": opts}
     return json.loads(json.dumps(settings))  # as settings.json reads back (tuples become lists)
+
+
+def uses_dataset_option(experiment: str) -> bool:
+    """Whether ``--dataset`` changes ``experiment`` (only the 2025-26 questions take it)."""
+    return experiment.startswith("hw2526.")
 
 
 def _plain(v: Any) -> bool:
@@ -166,7 +173,7 @@ def matches(settings: Mapping[str, Any], *, seed: int | None, quick: bool | None
         return False
     if quick is not None and bool(settings.get("quick")) != quick:
         return False
-    return dataset is None or settings.get("legacy") or settings.get("dataset") in (None, dataset)
+    return dataset is None or bool(settings.get("legacy")) or settings.get("dataset") == dataset
 
 
 def find_result(runs_root: str | os.PathLike, experiment: str, *, seed: int | None = None,
@@ -174,8 +181,9 @@ def find_result(runs_root: str | os.PathLike, experiment: str, *, seed: int | No
                 ) -> tuple[Path, ExperimentResult] | None:
     """The run of ``experiment`` that fits the wanted settings, with its result, or None.
 
-    Among fitting runs, the preferred one is: full over quick, default options (none) over
-    others, seed 0 over other seeds, then the most recently finished. A result that belongs to
+    ``dataset`` applies to the 2025-26 questions only (:func:`uses_dataset_option`). Among
+    fitting runs, the preferred one is: full over quick, the default data set, default options
+    (none) over others, seed 0 over other seeds, then the most recently finished. A result that belongs to
     another experiment is refused (:class:`CheckpointError`), never shown under this id.
     """
     ranked = []
@@ -187,9 +195,10 @@ def find_result(runs_root: str | os.PathLike, experiment: str, *, seed: int | No
             raise CheckpointError(f"{folder / RESULT_FILE} is the result of {result.experiment}, "
                                   f"not {experiment}; move it to its own experiment's folder")
         s = settings_of(folder, result)
-        if matches(s, seed=seed, quick=quick, dataset=dataset):
-            key = (bool(s.get("quick")), bool(s.get("options")), s.get("epochs") is not None,
-                   s.get("seed") != 0, _negated_time(result))
+        wanted = dataset if uses_dataset_option(experiment) else None
+        if matches(s, seed=seed, quick=quick, dataset=wanted):
+            key = (bool(s.get("quick")), s.get("dataset") is not None, bool(s.get("options")),
+                   s.get("epochs") is not None, s.get("seed") != 0, _negated_time(result))
             ranked.append((key, str(folder), folder, result))
     if not ranked:
         return None
