@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dlhw.labels import param_label
 from dlhw.markup import escape
 from dlhw.results import ExperimentResult
 
@@ -121,7 +122,8 @@ def trend(pairs: Sequence[tuple[int, float]], quantity: str, axis: str) -> Trend
 
 
 def config_text(config: Any) -> str:
-    """A configuration dict as ``"lr = 0.001, dropout = 0.3"`` (escaped), or "" when absent."""
+    """A configuration dict as ``"learning rate = 0.001, dropout = 0.3"`` (human labels of the
+    keys, :mod:`dlhw.labels`; escaped), or "" when absent."""
     if not isinstance(config, Mapping) or not config:
         return ""
-    return ", ".join(f"{escape(k)} {escape('=')} {escape(v)}" for k, v in config.items())
+    return ", ".join(f"{escape(param_label(k))} {escape('=')} {escape(v)}" for k, v in config.items())
