@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 from dlhw.results import ExperimentResult
 
@@ -123,10 +122,6 @@ class RunContext:
         ds = load(name, data_dir=self.data_dir, **kwargs)
         return ds.subset(QUICK_TRAIN_ROWS, QUICK_EVAL_ROWS) if self.quick else ds
 
-    def elapsed(self) -> float:
-        """Seconds since the context was created."""
-        return time.perf_counter() - self.started
-
     def run_dir(self, experiment_id: str) -> Path:
         """The run folder of another experiment with this run's seed, quick flag, data set and
         epochs (for experiments that read earlier results); a legacy flat ``<id>/`` folder with a
@@ -139,7 +134,3 @@ class RunContext:
         if not (folder / "result.json").exists() and legacy in candidates(root, experiment_id):
             return legacy
         return folder
-
-    def rng(self) -> np.random.Generator:
-        """A fresh Generator from the run's seed."""
-        return np.random.default_rng(self.seed)

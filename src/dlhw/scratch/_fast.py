@@ -6,47 +6,24 @@ examples in the same ``order``, each step with the current weights, the formulas
 (``W -= lr * (dz_k * x_j)``, ``W -= lr * (dz_k * x_j + l2 * W)``), so given the same gradient it
 is bit-identical (but for one ulp in the paired logistic update without L2,
 :func:`._fast_linear._step_pair_plain`); only the order of the terms inside a dot product
-differs (the reference's BLAS blocks them too), so in float64 the weights after an epoch equal the reference's to ~1e-13
-relative (``tests/scratch/test_fast.py`` holds them to 1e-12). Results repeat bit for bit.
+differs (the reference's BLAS blocks them too), so in float64 the weights after an epoch equal the
+reference's to ~1e-13 relative (``tests/scratch/test_fast.py`` holds them to 1e-12). Results repeat bit for bit.
 Caveat: the MLP from the texts' N(0.1, 0.1^2) initialisation on real images starts with logits
 in the hundreds and its SGD is chaotic there: a one-ulp change of one weight makes the *numpy
 reference itself* drift by ~10x per 50 steps. Any reordering of a sum (another BLAS, or this
 path) then gives a different, equally valid trajectory after a few hundred steps; agreement to
 1e-12 holds in the tests' regime (a few hundred rows), not after a full epoch of that model.
 
-Floating-point flags: ``fastmath`` is off everywhere except one flag, ``reassoc``, on the
-two-line :func:`_dot`: it lets LLVM keep several partial sums in SIMD registers, i.e. reorder
-the sum of the products exactly as a BLAS ``dot`` does. No contraction to FMA, no
-reciprocal/approximate functions, no NaN/inf assumptions; without it the reduction runs one
-scalar add at a time, and the linear models would be 2-3x slower.
-
-Where the time goes and what is saved:
-
-* **Hidden layers: sparse inputs.** Images are half (Fashion-MNIST) to mostly (EMNIST) zeros.
-  Each example's nonzero indices and values are gathered once (branch-free), and ``W1`` is held
-  transposed, ``(D, H)``, so ``W1 @ x`` (a sum of rows ``x_j W1[:, j]``) and the rank-1 update
-  visit only those rows, each as a contiguous SIMD loop over the ``H`` units. Skipping
-  ``w * 0`` is exact for finite weights.
-* **Linear classifiers: a compact exact copy of X** (:mod:`._fast_linear`). With ``K = 10``
-  classes a row of ``W.T`` is too short to vectorise and this CPU's gathers are slow, so they
-  keep ``W`` (K, D) and run dense SIMD loops over the row; the row is read from a cached
-  ``uint8`` encoding of ``X`` (exact for ``pixels / 256``), 8x less memory traffic, and the next
-  row is prefetched (:mod:`._prefetch`): shuffled rows are cache misses the CPU cannot foresee.
-* **The perceptron: certified float32 scores, in blocks** (:mod:`._fast_perceptron`). From zero
-  weights with a power-of-two step (the texts' perceptron) the reference's scores on such data
-  are exact, so a decision only needs the true arg-max: five examples are scored at once in
-  float32 against unchanged weights, a rigorous error bound certifies the arg-max (else the
-  exact float64 scores decide), and a mistake corrects the later scores of its block exactly.
-  Bit-identical to the reference.
+Floating-point flags: see :mod:`._kernels` (``fastmath`` off but ``reassoc`` on the dot product).
+Where the time goes and what was tried: ``benchmarks/README.md``.
 
 ``kernel="numba32"`` runs the same kernels on float32 copies of the weights and of ``X`` (the
 model keeps float64 parameters): half the memory traffic, about 2x faster for the MLP, only
 float32-accurate (about 1e-6 relative after an epoch). Load the data with ``dtype=np.float32``
 to avoid a float32 copy of ``X`` per epoch. Exception: where the perceptron's blocked epoch
 applies, ``"numba32"`` runs it too (it is faster than the float32 kernel, and exact). After
-divergence (inf/NaN) the paths need not agree on where the NaNs are; both report it. Kernels compile once per dtype and are cached on disk.
-Developers: numba's cache checks only each kernel's own file, so after editing a kernel that
-others call from another module (e.g. :mod:`._prefetch`), delete ``scratch/__pycache__/*.nb*``.
+divergence (inf/NaN) the paths need not agree on where the NaNs are; both report it. Kernels
+compile once per dtype and are cached on disk (see ``benchmarks/README.md`` before editing one).
 """
 
 from __future__ import annotations

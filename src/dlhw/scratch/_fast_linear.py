@@ -15,14 +15,7 @@ builds it before the first epoch (``model.prepare(X, kernel)``) and passes it to
 ``train_epoch``, and the kernels use it only for that same array object. The contract, as for
 any training run, is that ``X`` is not modified while it trains; a plain ``train_epoch`` call
 without it runs the same kernels on ``X`` itself (scale 1), so nothing can go stale.
-
-Tried and dropped (Fashion-MNIST, one core): nonzeros as CSR (int16 index + code) with ``W.T``
-(D, K padded to 8/16) was 1.2-3x *slower* (numba keeps the K partial sums in memory, or
-gathers); 8-wide nonzero blocks were ~2.5x slower; ten explicit scalar accumulators over CSR
-nonzeros were still 1.5x slower than dense (each is a chain of dependent FMAs, one per nonzero),
-and compacting a row's nonzeros on the fly costs as much as scoring it densely. Ordering the
-columns by how often they are nonzero does not help either: a Fashion-MNIST row's last nonzero
-is at 87% of that order on average. Dense SIMD over the decoded row wins.
+(What was tried and dropped: ``benchmarks/README.md``.)
 """
 
 from __future__ import annotations

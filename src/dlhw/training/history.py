@@ -63,20 +63,6 @@ class History:
     def last(self, name: str) -> float:
         return self.metrics[name][-1]
 
-    def at_best(self, name: str) -> float | None:
-        """The value of metric ``name`` at the best epoch."""
-        if self.best_epoch is None or name not in self.metrics:
-            return None
-        return self.metrics[name][self.best_epoch - 1]
-
-    def truncate(self, epochs: int) -> None:
-        """Keep the first ``epochs`` epochs (for resuming after an interruption)."""
-        self.metrics = {k: v[:epochs] for k, v in self.metrics.items()}
-        if self.best_epoch is not None and self.best_epoch > epochs:
-            vals = self.metrics.get(self.monitor, [])
-            pick = max if self.mode == "max" else min
-            self.best_epoch = (vals.index(pick(vals)) + 1) if vals else None
-
     def to_dict(self) -> dict[str, Any]:
         return {"monitor": self.monitor, "mode": self.mode, "best_epoch": self.best_epoch,
                 "config": self.config, "metrics": self.metrics}

@@ -45,11 +45,6 @@ def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module,
     return save_npz(path, arrays, meta=sidecar)
 
 
-def load_meta(path: str | os.PathLike) -> dict[str, Any]:
-    """The ``meta`` mapping stored beside checkpoint ``path``."""
-    return load_json(Path(path).with_suffix(".json")).get("meta", {})
-
-
 def load_checkpoint(path: str | os.PathLike, model: torch.nn.Module,
                     optimizer: torch.optim.Optimizer | None = None) -> dict[str, Any]:
     """Load checkpoint ``path`` into ``model`` (and ``optimizer``); return its ``meta``.
