@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dlhw.answers import answer_path
 from dlhw.io import atomic_copy
-from dlhw.labels import config_label, figure_label, metric_label
+from dlhw.labels import DATASET_LABELS, config_label, figure_label, metric_label
 from dlhw.markup import fmt_seconds, fmt_value, is_displayable
 from dlhw.report import answers
 from dlhw.report.blocks import (
@@ -85,7 +85,8 @@ def run_line(exp_id: str, r: ExperimentResult) -> str:
     """One line of run facts: data set, seed, mode, wall time, version, commit, hardware."""
     m = r.meta
     mode = "quick mode (small slice, few epochs)" if r.quick else "full run"
-    return (f"Run {exp_id} ({r.title}): data set {r.dataset}, seed {r.seed}, {mode}, wall time "
+    data = "none" if r.dataset == "none" else DATASET_LABELS.get(r.dataset, r.dataset)
+    return (f"Run {exp_id} ({r.title}): data set {data}, seed {r.seed}, {mode}, wall time "
             f"{fmt_seconds(r.wall_time_s)}; dlhw {m.get('dlhw_version', '?')}, commit "
             f"{m.get('git_commit', '?')}, {m.get('machine', 'unknown hardware')}.")
 
