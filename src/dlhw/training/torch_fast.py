@@ -266,11 +266,15 @@ def flush_denormal() -> Iterator[None]:
 
 
 def _draw_masks(buffers: list[torch.Tensor], first: int, last: int, B: int, n: int, keep: float) -> None:
-    """Steps ``first..last-1``'s dropout masks, drawn as ``nn.Dropout`` draws them, into ``buffers``."""
-    for s in range(first, last):
-        rows = min(B, n - s * B)
-        r0 = (s - first) * B
-        for buf in buffers:
-            buf[r0:r0 + rows].bernoulli_(keep)
+    """Steps ``first..last-1``'s dropout masks, drawn as ``nn.Dropout`` draws them, into ``buffers``.
+
+    Step ``s`` gets rows ``(s-first)*B ..`` of each buffer (``min(B, n - s*B)`` of them), drawn
+    step after step, layer after layer: the plain loop's order of calls on the generator.
+    """
+    rows = min((last - first) * B, n - first * B)
+    blocks = [buf[:rows].split(B) for buf in buffers]  # each step's (rows, h) view, made once
+    for step in zip(*blocks):
+        for block in step:
+            block.bernoulli_(keep)
     for buf in buffers:
         buf.div_(keep)
