@@ -1,4 +1,8 @@
-"""Experiments: one per requirement id of ``shared/docs/mission.md``.
+"""Experiments: one per homework question id (``hw2122.q3.1a``, ``hw2526.q2.2a``, ...).
+
+A question module is data plus one call; what several questions share lives in named modules
+here: :mod:`~dlhw.experiments.classifier_runs` (the scratch classifiers), :mod:`~dlhw.experiments.figures`
+(``best_curves``), :mod:`~dlhw.experiments.base` (``Experiment``, ``RunOptions``, ``RunContext``).
 
 Each module under :mod:`dlhw.experiments.hw2122` or :mod:`dlhw.experiments.hw2526` exports
 ``EXPERIMENTS``, a list of :class:`~dlhw.experiments.base.Experiment`; the registry finds them,

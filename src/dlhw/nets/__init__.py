@@ -1,4 +1,9 @@
-"""``dlhw.nets``: the PyTorch models and the skeletons' training verbs.
+"""``dlhw.nets``: the PyTorch models and the skeletons' training verbs (models only: the loops
+that train them live in :mod:`dlhw.training`).
+
+:mod:`~dlhw.nets.models` (FFN, logistic regression), :mod:`~dlhw.nets.step` (``train_batch``,
+``predict``, ``evaluate``), :mod:`~dlhw.nets.stacked` (M same-shape networks as stacked tensors,
+forward and hand-written backward), :mod:`~dlhw.nets.fast_kernels` (the batch-1 numba kernels).
 
 >>> model = FeedforwardNetwork(10, 784, hidden_size=200, layers=1, activation_type="relu",
 ...                            dropout=0.3, seed=0)

@@ -9,7 +9,10 @@
 =====================  ================================================================
 
 All share the skeletons' verbs (``update_weight``, ``train_epoch``, ``predict``, ``evaluate``)
-and ``state_dict`` / ``load_state_dict``; :func:`make_model` builds one by name.
+and ``state_dict`` / ``load_state_dict``; :func:`make_model` builds one by name. ``kernel=``
+(:data:`KERNELS`) picks the compute path: the compiled numba twin (default), the plain-numpy
+reference, or float32. Each model binds its own kernel of the private ``_fast*`` modules; those
+(and their leaf ``_kernels``) never import a model.
 """
 
 from __future__ import annotations
