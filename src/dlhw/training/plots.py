@@ -3,6 +3,11 @@
 Figures are built with matplotlib's object API (:class:`matplotlib.figure.Figure`), never through
 ``pyplot``: nothing here changes matplotlib's global state (its backend, open figures), so the
 helpers are safe inside a notebook whose inline backend must stay as the user set it.
+
+matplotlib is imported on the first figure, not with this module. A training loop that will
+plot at its end calls :func:`preload` first: a daemon thread imports matplotlib's figure and
+its PNG/PDF writers while the epochs run (the compiled epochs and BLAS release the GIL, so on
+a second core the import is free), and the figures are then drawn once, at the end.
 """
 
 from __future__ import annotations
@@ -14,6 +19,26 @@ from pathlib import Path
 from dlhw.labels import METRIC_LABELS as LABELS  # noqa: F401  (the old name, kept for callers)
 from dlhw.labels import axis_label, metric_label
 from dlhw.training.history import History
+
+_PRELOAD = ("matplotlib.figure", "matplotlib.ticker", "matplotlib.backends.backend_agg",
+            "matplotlib.backends.backend_pdf")
+
+
+def _import_plotting() -> None:
+    import importlib
+
+    for name in _PRELOAD:
+        importlib.import_module(name)
+
+
+def preload() -> None:
+    """Start importing matplotlib in a daemon thread (returns at once; harmless if repeated)."""
+    import sys
+    import threading
+
+    if all(name in sys.modules for name in _PRELOAD):
+        return
+    threading.Thread(target=_import_plotting, name="dlhw-preload-matplotlib", daemon=True).start()
 
 
 def new_figure(width: float, height: float, ncols: int = 1):

@@ -52,6 +52,7 @@ from dlhw.training.checkpoint import (
     save_checkpoint,
 )
 from dlhw.training.history import HISTORY_FILE, History
+from dlhw.training.plots import preload as preload_plotting
 from dlhw.training.run_folder import BEST_FILE as BEST
 from dlhw.training.run_folder import LAST_FILE as LAST
 from dlhw.training.run_folder import RunFolder, divergence_message
@@ -230,6 +231,7 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
         raise ConfigError(f"monitor {monitor!r} is not measured; use one of "
                           f"{', '.join(f'{s}_{model.metric}' for s in splits)}")
     if resumed < epochs:  # work reused by every epoch, done once per run
+        preload_plotting()  # matplotlib imports on the other core while the epochs run
         splits = _prepare_eval(model, splits)
     compiles = hasattr(model, "prepare")
     prepared = None

@@ -1,0 +1,27 @@
+"""Plotting's imports can start early, in the background, without touching pyplot."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+PROBE = """
+import sys, threading
+from dlhw.training import plots
+assert "matplotlib" not in sys.modules          # importing the module costs no matplotlib
+plots.preload()
+for t in threading.enumerate():
+    if t.name == "dlhw-preload-matplotlib":
+        t.join(timeout=120)
+assert all(m in sys.modules for m in plots._PRELOAD), sorted(m for m in sys.modules if "matplotlib" in m)
+assert "matplotlib.pyplot" not in sys.modules   # the object API only: no global state
+plots.preload()                                 # a second call starts nothing
+assert not any(t.name == "dlhw-preload-matplotlib" for t in threading.enumerate())
+print("ok")
+"""
+
+
+def test_preload_imports_the_figure_api_in_a_thread():
+    proc = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=180,
+                          check=False)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
