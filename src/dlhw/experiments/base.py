@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from dlhw.results import ExperimentResult
 
 # Sizes used by ``--quick``: enough rows to learn something, few enough to take seconds.
@@ -109,6 +108,10 @@ class RunContext:
         if self.epochs is not None:
             return self.epochs
         return min(default, QUICK_EPOCHS) if self.quick else default
+
+    def dataset_or(self, default: str) -> str:
+        """The data set chosen by ``--dataset``, else the question's ``default``."""
+        return self.dataset or default
 
     def option(self, name: str, default: Any = None) -> Any:
         """An experiment-specific option (``None`` values fall back to ``default``)."""

@@ -11,10 +11,10 @@ writes ``record.json`` after it returns. Rerunning skips configurations with a r
 """
 
 from dlhw.grid.backends import Backend, ProcessBackend, SerialBackend, local_backend
-from dlhw.grid.results import GridResult
+from dlhw.grid.results import GridResult, diverged_record
 from dlhw.grid.runner import GridError, GridRunner, run_grid
 from dlhw.grid.spec import Config, GridSpec, canonical_json
 from dlhw.grid.store import GridStore, Member
 
 __all__ = ["Backend", "Config", "GridError", "GridResult", "GridRunner", "GridSpec", "GridStore",
-           "Member", "ProcessBackend", "SerialBackend", "canonical_json", "local_backend", "run_grid"]
+           "Member", "diverged_record", "ProcessBackend", "SerialBackend", "canonical_json", "local_backend", "run_grid"]

@@ -23,6 +23,7 @@ from typing import Any
 
 from dlhw.data import Dataset
 from dlhw.grid.backends import Backend, local_backend
+from dlhw.grid.results import diverged_record
 from dlhw.grid.runner import GridRunner
 from dlhw.grid.store import Member
 from dlhw.nets import NetConfig
@@ -82,7 +83,7 @@ class EnsembleWork:
         group = [EnsembleMember(self.config(m.params), m.seed, m.run_dir) for m in members]
         outcomes = train_ensemble(group, self.data(), data_seed=self.data_seed, device=self.device,
                                   progress=self.progress, plots=False, test=False)
-        return [{"best_dev_accuracy": math.nan, "diverged": str(out)} if isinstance(out, Exception)
+        return [diverged_record(out) if isinstance(out, Exception)
                 else {k: v for k, v in out.metrics().items() if not k.startswith("test_")}
                 for out in outcomes]
 

@@ -24,6 +24,11 @@ from dlhw.results import Table
 TestFn = Callable[[Member], dict[str, Any]]
 
 
+def diverged_record(exc: BaseException) -> dict[str, Any]:
+    """A configuration whose training diverged, as a grid record: a result (NaN), not a failure."""
+    return {"best_dev_accuracy": math.nan, "diverged": str(exc)}
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return ""

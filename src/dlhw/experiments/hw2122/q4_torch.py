@@ -12,7 +12,6 @@ with the best validation accuracy, from its best checkpoint reloaded from disk.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -25,7 +24,7 @@ from dlhw.experiments.base import (
 from dlhw.experiments.dataref import DataRef, load_ref
 from dlhw.experiments.figures import best_curves
 from dlhw.experiments.hw2122._q4_options import add_arguments
-from dlhw.grid import GridRunner, GridSpec, Member
+from dlhw.grid import GridRunner, GridSpec, Member, diverged_record
 from dlhw.grid.ensemble import layer_sizes
 from dlhw.nets import NetConfig
 from dlhw.results import ExperimentResult
@@ -89,7 +88,7 @@ class TorchWork:
                               seed=member.seed, device=self.device, progress=self.progress,
                               plots=False, test=False, kernel=self.kernel)
         except DivergenceError as exc:  # a diverged configuration is a result, not a crash
-            return {"best_dev_accuracy": math.nan, "diverged": str(exc)}
+            return diverged_record(exc)
         return {k: v for k, v in res.metrics().items() if not k.startswith("test_")}
 
     def test(self, member: Member) -> dict[str, float]:

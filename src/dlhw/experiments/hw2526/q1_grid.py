@@ -22,7 +22,7 @@ from dlhw.experiments.base import Experiment, RunContext
 from dlhw.experiments.dataref import DataRef, load_ref
 from dlhw.experiments.figures import best_curves
 from dlhw.features import FEATURE_MAPS
-from dlhw.grid import GridResult, GridRunner, GridSpec, Member
+from dlhw.grid import GridResult, GridRunner, GridSpec, Member, diverged_record
 from dlhw.results import ExperimentResult
 from dlhw.scratch import DEFAULT_KERNEL
 
@@ -43,7 +43,7 @@ WHY_GRID = (
 
 
 def data_ref(ctx: RunContext) -> DataRef:
-    return DataRef(ctx.dataset or "emnist-letters", ctx.data_dir, ctx.quick)
+    return DataRef(ctx.dataset_or("emnist-letters"), ctx.data_dir, ctx.quick)
 
 
 @lru_cache(maxsize=2)
@@ -79,7 +79,7 @@ def train_member(member: Member, ref: DataRef) -> dict[str, Any]:
                     seed=member.seed, out_dir=member.run_dir, resume="auto", kernel=DEFAULT_KERNEL,
                     title=f"logistic regression, {p['features']}, lr={p['lr']:g}, l2={p['l2']:g}")
     except DivergenceError as exc:
-        return {"best_dev_accuracy": float("nan"), "diverged": str(exc)}
+        return diverged_record(exc)
     hist = res.history
     m = hist.metrics
     return {"best_dev_accuracy": max(m["dev_accuracy"]), "best_epoch": hist.best_epoch,

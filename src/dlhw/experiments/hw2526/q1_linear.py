@@ -15,7 +15,7 @@ DATASETS = ("emnist-letters", "fashion-mnist")
 
 def pick_dataset(ctx: RunContext) -> str:
     """``--dataset`` if given, else EMNIST Letters (the 2025-26 text's data)."""
-    return ctx.dataset or DEFAULT_DATASET
+    return ctx.dataset_or(DEFAULT_DATASET)
 
 
 SPECS = (

@@ -41,7 +41,7 @@ def tuned_32(ctx: RunContext) -> tuple[dict[str, Any], list[str]]:
     notes = [f"Hyperparameters of the best {WIDTH}-unit model of {width.EXPERIMENT_ID} (validation "
              f"accuracy {entry['best_dev_accuracy']:.4f}): " +
              ", ".join(f"{k} {entry['config'][k]}" for k in TUNED) + "."]
-    ds = ctx.dataset or "emnist-letters"
+    ds = ctx.dataset_or("emnist-letters")
     if source.dataset != ds or bool(source.quick) != ctx.quick:
         notes.append(f"Warning: they were tuned on {source.dataset}{' (quick)' * bool(source.quick)}, "
                      f"this run uses {ds}{' (quick)' * ctx.quick}.")

@@ -63,7 +63,7 @@ def net_config(params: dict[str, Any]) -> NetConfig:
 
 def run_sweep(ctx: RunContext, spec: GridSpec, name: str) -> tuple[GridResult, dict[str, float], DataRef]:
     """Train ``spec`` as ensembles under ``ctx.out_dir/grid``; test the best configuration."""
-    ref = DataRef(ctx.dataset or "emnist-letters", ctx.data_dir, ctx.quick, dtype="float32")
+    ref = DataRef(ctx.dataset_or("emnist-letters"), ctx.data_dir, ctx.quick, dtype="float32")
     ds = load_ref(ref)
     backend = make_backend(ctx.option("backend", "local"), jobs=ctx.jobs, address=ctx.option("address"),
                            num_gpus=ctx.option("num_gpus", 1 if ctx.device.startswith("cuda") else 0))
@@ -138,7 +138,7 @@ def best_summary(result: GridResult, test: dict[str, float]) -> tuple[dict[str, 
 def run(ctx: RunContext) -> ExperimentResult:
     epochs = ctx.n_epochs(EPOCHS)
     widths = tuple(ctx.option("widths", WIDTHS))
-    data_name = ctx.dataset or "emnist-letters"
+    data_name = ctx.dataset_or("emnist-letters")
     spec = GridSpec(base={**FIXED, "epochs": epochs, "depth": 1, "dataset": data_name, "quick": ctx.quick},
                     axes={"width": widths, "lr": LEARNING_RATES, "dropout": (0.0, DROPOUT), "l2": (0.0, L2)})
     result, test, ref = run_sweep(ctx, spec, EXPERIMENT_ID)
