@@ -139,3 +139,14 @@ def check_seed(value: Any, name: str = "seed") -> int:
         raise ConfigError(f"{name} must be an integer from 0 to 2**63 - 1, got {value!r}; "
                           f"use e.g. --seed 0")
     return int(value)
+
+
+def check_splits(dataset: Any) -> None:
+    """Every split a :class:`dlhw.data.Dataset` has (train, dev if any, test) holds examples."""
+    from dlhw.errors import DataError
+
+    for name in ("train", "dev", "test"):
+        split = getattr(dataset, name, None)
+        if split is not None and len(split[1]) == 0:
+            raise DataError(f"the {name} split of {getattr(dataset, 'name', 'the data set')} is "
+                            f"empty; every split needs examples (check the data file or the slice)")

@@ -134,3 +134,20 @@ def test_collapse_to_chance_accuracy_is_flagged(tmp_path):
     shown = " ".join(getattr(b, "text", "") for b in run_blocks(
         "hw2122.q3.2b", {"metrics": [], "tables": [], "figures": []}, src, first=True))
     assert "chance level" in shown
+
+
+def test_empty_validation_split_is_a_data_error_not_a_learning_rate_hint(tmp_path):
+    from dataclasses import replace
+
+    from fault_helpers import blobs
+
+    from dlhw.scratch import Perceptron
+    from dlhw.training.protocol import train
+    from dlhw.training.torch_loop import train_torch
+
+    ds = blobs()
+    empty = replace(ds, dev=(ds.dev[0][:0], ds.dev[1][:0]))
+    with pytest.raises(DataError, match="the dev split of blobs is empty"):
+        train(Perceptron(3, 6), empty, epochs=1, out_dir=tmp_path / "n")
+    with pytest.raises(DataError, match="the dev split of blobs is empty"):
+        train_torch({"model": "logistic_regression", "epochs": 1}, empty, out_dir=tmp_path / "t")

@@ -56,7 +56,7 @@ from dlhw.training.plots import preload as preload_plotting
 from dlhw.training.run_folder import BEST_FILE as BEST
 from dlhw.training.run_folder import LAST_FILE as LAST
 from dlhw.training.run_folder import RunFolder, divergence_message
-from dlhw.validation import check_choice, check_int, check_positive
+from dlhw.validation import check_choice, check_int, check_positive, check_splits
 
 EpochHook = Callable[[Any, int], dict[str, float]]
 EpochCallback = Callable[[int, dict[str, float]], None]
@@ -209,6 +209,7 @@ def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
                         "learning_rate")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    check_splits(dataset)  # an empty split is a data error, not "lower the learning rate"
     y = dataset.train[1]
     monitor = monitor or default_monitor(model, dataset.dev is not None)
     folder = RunFolder(out_dir, _fingerprint(model, lr, int(seed), len(y), monitor))

@@ -57,6 +57,7 @@ from dlhw.training.torch_epoch import (
     train_epoch,
 )
 from dlhw.training.torch_fast import check_kernel, fast_unsupported, train_epoch_fast
+from dlhw.validation import check_splits
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,7 @@ def train_torch(cfg: NetConfig | dict, dataset: Dataset, *, out_dir: str | Path,
     optimisers), else the plain loop; ``"autograd"`` always runs the plain loop.
     """
     cfg = NetConfig.from_dict(cfg)
+    check_splits(dataset)
     check_kernel(kernel)
     if dataset.dev is None or dataset.n_classes is None:
         raise CheckpointError(f"{dataset.name} has no validation split or is not a classification "
