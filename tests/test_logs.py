@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 SCRIPT = """
 import sys
 sys.path.insert(0, {tests!r})
-from training.toydata import blobs
+from dlhw.testing.toydata import blobs
 from dlhw.logs import configure
 from dlhw.scratch import LogisticRegression
 from dlhw.training.protocol import train

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from dlhw.errors import ConfigError, ShapeError
-from dlhw.validation import (check_choice, check_int, check_positive, check_probability, check_X_y)
+from dlhw.validation import (
+    check_choice,
+    check_int,
+    check_positive,
+    check_probability,
+    check_X_y,
+)
 
 
 def test_check_X_y():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from activation_oracles import draw_away_from_kinks, relumax_smooth, sparsemax_smooth
 
 from dlhw.activations import (
     cross_entropy,
@@ -21,6 +20,11 @@ from dlhw.activations import (
     sparsemax,
     sparsemax_jacobian,
     sparsemax_vjp,
+)
+from dlhw.testing.activation_oracles import (
+    draw_away_from_kinks,
+    relumax_smooth,
+    sparsemax_smooth,
 )
 from dlhw.testing.gradcheck import numerical_grad, numerical_jacobian, rel_error
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dlhw.activations import k2, relumax, relumax_jacobian, softmax, softmax_jacobian, sparsemax, sparsemax_jacobian
+from dlhw.activations import (
+    k2,
+    relumax,
+    relumax_jacobian,
+    softmax,
+    softmax_jacobian,
+    sparsemax,
+    sparsemax_jacobian,
+)
 from dlhw.errors import ConfigError
 
 T_GRID = np.linspace(-4.0, 4.0, 321)  # step 0.025: hits the kinks +-0.25, +-0.5, +-1, +-2, +-3 exactly

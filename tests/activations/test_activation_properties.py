@@ -7,12 +7,6 @@ import itertools
 
 import numpy as np
 import pytest
-from activation_oracles import (
-    logits_and_dim,
-    project_simplex_michelot,
-    vector_pairs,
-    vectors,
-)
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -29,6 +23,12 @@ from dlhw.activations import (
     sparsemax_jacobian,
     sparsemax_threshold_bisect,
     sparsemax_threshold_sort,
+)
+from dlhw.testing.activation_oracles import (
+    logits_and_dim,
+    project_simplex_michelot,
+    vector_pairs,
+    vectors,
 )
 
 FAST = settings(max_examples=60, deadline=None)

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from dlhw.errors import ConfigError, ShapeError
-from dlhw.features import FEATURE_MAPS, avg_pool_images, extract, get, hog_images, output_dim
+from dlhw.features import (
+    FEATURE_MAPS,
+    avg_pool_images,
+    extract,
+    get,
+    hog_images,
+    output_dim,
+)
 from dlhw.features.hog import cell_histograms, hog_dim
 
 EXPECTED_DIMS = {"pixels": 784, "pool2": 196, "pool4": 49, "hog": 36 * 36, "hog7": 9 * 36,

@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from grid_toy import score
 
 from dlhw.grid import Member
 from dlhw.io import save_json, save_npz
+from dlhw.testing.grid_toy import score
 
 
 def _node() -> str:

@@ -9,7 +9,14 @@ import pytest
 
 from dlhw.errors import ConfigError
 from dlhw.grid import GridError, GridRunner, GridSpec, SerialBackend, run_grid
-from grid_toy import FAIL_FILE, count_calls, grouped, quadratic, score, evaluate_test
+from dlhw.testing.grid_toy import (
+    FAIL_FILE,
+    count_calls,
+    evaluate_test,
+    grouped,
+    quadratic,
+    score,
+)
 
 SPEC = GridSpec(base={"epochs": 3}, axes={"lr": (1e-4, 1e-3), "l2": (0.0, 1e-3)})
 

@@ -1,4 +1,10 @@
-"""Fixtures of the report tests (helpers live in report_helpers.py: a module name no other
-test folder uses, so ``from report_helpers import ...`` is unambiguous)."""
+"""Fixtures of the report tests (helpers live in :mod:`dlhw.testing.reports`)."""
 
-from report_helpers import fabricated  # noqa: F401  (a fixture)
+import pytest
+
+from dlhw.testing.reports import fabricate
+
+
+@pytest.fixture
+def fabricated():
+    return fabricate

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from report_helpers import fabricate, mission_ids, pdf_bold_runs, pdf_pages
 
 from dlhw.report import answers, build_reports
 from dlhw.report.outline import OUTLINES
 from dlhw.results import Table
+from dlhw.testing.reports import fabricate, mission_ids, pdf_bold_runs, pdf_pages
 
 GRID = Table(columns=["lr", "hidden", "best_dev_accuracy"],
              rows=[[0.001, 100, 0.6111], [0.01, 200, 0.8765], [0.1, 100, 0.4321]],
@@ -118,9 +118,8 @@ def test_unknown_homework_is_a_config_error(tmp_path):
 
 
 def test_pdf_figures_use_their_png_twin_and_bad_images_are_contained(tmp_path, no_answers):
-    from report_helpers import tiny_png
-
     from dlhw.results import load_result, save_result
+    from dlhw.testing.reports import tiny_png
 
     runs = tmp_path / "runs"
     res = fabricate(runs, "hw2122.q3.1b", metrics={"test_accuracy": 0.5})

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from report_helpers import fabricate, pdf_pages
 
 from dlhw.report import answers
 from dlhw.report.build import build_reports
 from dlhw.report.timing import epochs_of
 from dlhw.results import ExperimentResult, load_result, save_result
+from dlhw.testing.reports import fabricate, pdf_pages
 
 
 @pytest.fixture

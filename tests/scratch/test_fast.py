@@ -12,53 +12,15 @@ import pytest
 
 from dlhw.data.dataset import Dataset
 from dlhw.errors import ConfigError
-from dlhw.scratch import KERNELS, LogisticRegression, make_model
-from dlhw.scratch._base import ScratchModel
-
-RTOL = 1e-12
-# name -> (model kind, extra config, learning rate, regression?)
-CASES = {
-    "perceptron": ("perceptron", {}, 1.0, False),
-    "perceptron_lr": ("perceptron", {}, 0.37, False),
-    "logistic": ("logistic_regression", {"l2": 0.0}, 0.05, False),
-    "logistic_l2": ("logistic_regression", {"l2": 0.03}, 0.05, False),
-    "logistic_strong_l2": ("logistic_regression", {"l2": 3.0}, 0.3, False),
-    "mlp": ("mlp", {"hidden_size": 24, "seed": 3}, 0.02, False),
-    "linear_regression": ("linear_regression", {}, 0.005, True),
-    "nn": ("nn", {"hidden_size": 24, "seed": 3}, 0.002, True),
-}
-
-
-def build(name: str, n_features: int, n_classes: int) -> tuple[ScratchModel, float]:
-    kind, extra, lr, regression = CASES[name]
-    sizes = {"n_features": n_features} if regression else {"n_features": n_features, "n_classes": n_classes}
-    return make_model(kind, **sizes, **extra), lr
-
-
-def sparse_data(seed: int, n: int = 160, d: int = 40, k: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``X`` (n, d) with ~60% exact zeros, labels (n,) in 0..k-1, real targets (n,)."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, d)) * (rng.random((n, d)) < 0.4)
-    X[:, -1] = 1.0  # a bias column
-    return X, rng.integers(0, k, size=n), X @ rng.normal(size=d) + 0.1 * rng.normal(size=n)
-
-
-def assert_same_params(fast: ScratchModel, ref: ScratchModel, rtol: float = RTOL) -> None:
-    for k, want in ref.state_dict().items():
-        got = fast.state_dict()[k]
-        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * max(np.abs(want).max(), 1e-300),
-                                   err_msg=f"parameter {k}")
-
-
-def run_epochs(name: str, X: np.ndarray, y: np.ndarray, kernel: str, orders: list[np.ndarray],
-               k: int) -> tuple[ScratchModel, list[float]]:
-    model, lr = build(name, X.shape[1], k)
-    losses = [model.train_epoch(X, y, lr, order=o, kernel=kernel) for o in orders]
-    return model, losses
-
-
-def targets(name: str, labels: np.ndarray, real: np.ndarray) -> np.ndarray:
-    return real if CASES[name][3] else labels
+from dlhw.scratch import KERNELS, LogisticRegression
+from dlhw.testing.twins import (
+    CASES,
+    RTOL,
+    assert_same_params,
+    run_epochs,
+    sparse_data,
+    targets,
+)
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_fast import assert_same_params, build, run_epochs
 
 from dlhw.scratch import _fast_linear as fl
+from dlhw.testing.twins import assert_same_params, build, pixel_data, run_epochs
 
 LINEAR = ["perceptron", "perceptron_lr", "logistic", "logistic_l2", "logistic_strong_l2"]
-
-
-def pixel_data(seed: int, n: int = 150, d: int = 30, k: int = 4) -> tuple[np.ndarray, np.ndarray]:
-    """``X`` (n, d+1) of ``k/256`` values, ~60% zeros, a constant-1 bias column; labels (n,)."""
-    rng = np.random.default_rng(seed)
-    X = rng.integers(0, 256, size=(n, d)) * (rng.random((n, d)) < 0.4) / 256.0
-    return np.hstack([X, np.ones((n, 1))]), rng.integers(0, k, size=n)
 
 
 def run_prepared(name, X, y, kernel, orders, k):
@@ -98,7 +91,7 @@ def test_fused_update_is_the_reference_formula_bit_for_bit(l2, seed):
     rng = np.random.default_rng(seed)
     W, x, x_next = rng.normal(size=(3, 50)), rng.random((1, 50)), rng.random((1, 50))
     want = W[1] - 0.013 * (-0.731 * x[0] + l2 * W[1])
-    dot, sq = fl._step_row(W, 1, x, -0.731, 0.013, l2, x_next)
+    dot, sq = fl.step_row(W, 1, x, -0.731, 0.013, l2, x_next)
     np.testing.assert_array_equal(W[1], want)
     np.testing.assert_allclose([dot, sq], [want @ x_next[0], want @ want], rtol=1e-13)
 
@@ -108,7 +101,7 @@ def test_paired_update_is_the_reference_formula_to_one_ulp(seed):
     W, x, x_next = rng.normal(size=(4, 5000)), rng.random((1, 5000)), rng.random((1, 5000))
     before = W.copy()
     want = W[1:3] - 0.013 * (np.array([[-0.731], [0.52]]) * x[0])
-    dots = fl._step_pair_plain(W, 1, x, -0.731, 0.52, 0.013, x_next)
+    dots = fl.step_pair_plain(W, 1, x, -0.731, 0.52, 0.013, x_next)
     step = np.abs(0.013 * (np.array([[-0.731], [0.52]]) * x[0]))
     # two products rounded in another order (each side within 2**-52 of the exact step), then
     # each side's subtraction rounded: far below the 1e-12 the epochs are held to

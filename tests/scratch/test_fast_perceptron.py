@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_fast_linear import pixel_data
 
 from dlhw.scratch import Perceptron
 from dlhw.scratch import _fast_linear as fl
 from dlhw.scratch import _fast_perceptron as fp
+from dlhw.testing.twins import pixel_data
 
 
 def train_both(X, y, k, lr, orders, W0=None):
@@ -74,7 +74,7 @@ def test_float32_scores_stay_within_the_error_bound(seed):
     for start in range(0, 60, fp.BLOCK):
         Xb = X[start:start + fp.BLOCK].astype(np.float32)
         for k in range(0, 6, 2):
-            fp._tile(W32, Xb, S, k)
+            fp.score_tile(W32, Xb, S, k)
         exact = X[start:start + fp.BLOCK] @ W.T  # exact: integers far below 2**53 units
         bound = c * np.linalg.norm(W, axis=1)[None, :] * enc.row_norm[start:start + fp.BLOCK, None]
         gap = np.abs(S - exact)
@@ -85,12 +85,12 @@ def test_float32_scores_stay_within_the_error_bound(seed):
 
 def test_only_a_clear_winner_is_certified():
     s = np.array([3.0, 5.0, 4.999, 9.0])  # the last entry is padding, outside the K = 3 classes
-    assert fp._certain_argmax(s, 3, 1e-4) == 1
-    assert fp._certain_argmax(s, 3, 1e-3) == -1  # 5.0 - 4.999 < 2 * err: the exact scores decide
-    assert fp._certain_argmax(np.array([7.0, 1.0, 6.0]), 3, 0.1) == 0  # the winner comes first
-    assert fp._certain_argmax(np.array([1.0, 6.0, 7.0]), 3, 0.1) == 2  # ... or last
-    assert fp._certain_argmax(np.array([2.0, 2.0]), 2, 0.0) == -1  # a tie is never certified
-    assert fp._certain_argmax(np.array([1.0, 2.0, 2.0]), 3, 0.0) == -1
+    assert fp.certain_argmax(s, 3, 1e-4) == 1
+    assert fp.certain_argmax(s, 3, 1e-3) == -1  # 5.0 - 4.999 < 2 * err: the exact scores decide
+    assert fp.certain_argmax(np.array([7.0, 1.0, 6.0]), 3, 0.1) == 0  # the winner comes first
+    assert fp.certain_argmax(np.array([1.0, 6.0, 7.0]), 3, 0.1) == 2  # ... or last
+    assert fp.certain_argmax(np.array([2.0, 2.0]), 2, 0.0) == -1  # a tie is never certified
+    assert fp.certain_argmax(np.array([1.0, 2.0, 2.0]), 3, 0.0) == -1
 
 
 def test_exactness_conditions(seed):

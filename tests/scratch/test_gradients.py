@@ -13,15 +13,15 @@ TOL = 1e-6
 
 def _randomise(model, rng):
     """Mixed-sign weights (so some ReLUs are off) and non-zero biases."""
-    for name in model._params:
+    for name in model.state_dict():
         p = getattr(model, name)
         p[...] = rng.normal(0.0, 0.7, size=p.shape)
 
 
 def _check_all(model, x, y):
     _, grads = model.loss_and_grads(x, y)
-    assert set(grads) == set(model._params)
-    for name in model._params:
+    assert set(grads) == set(model.state_dict())
+    for name in model.state_dict():
         param = getattr(model, name)  # perturbed in place by numerical_grad, then restored
         num = numerical_grad(lambda _: model.loss_and_grads(x, y)[0], param, eps=1e-6)
         assert grads[name].shape == param.shape

@@ -12,7 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dlhw.scratch import MLP, LinearRegression, LogisticRegression, Perceptron, solve_analytically
+from dlhw.scratch import (
+    MLP,
+    LinearRegression,
+    LogisticRegression,
+    Perceptron,
+    solve_analytically,
+)
 from dlhw.training.protocol import train
 
 pytestmark = pytest.mark.slow

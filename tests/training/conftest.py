@@ -1,9 +1,10 @@
-"""Fixtures of the training tests: the synthetic data sets of ``toydata``."""
+"""Fixtures of the training tests: the synthetic data sets of :mod:`dlhw.testing.toydata`."""
 
 from __future__ import annotations
 
 import pytest
-from toydata import blobs, linear_data
+
+from dlhw.testing.toydata import blobs, linear_data
 
 
 @pytest.fixture

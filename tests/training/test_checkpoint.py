@@ -7,8 +7,13 @@ import pytest
 
 from dlhw.errors import CheckpointError
 from dlhw.scratch import MLP, LogisticRegression, NeuralRegression
-from dlhw.training.checkpoint import (META_KEY, load_checkpoint, model_from_checkpoint, read_checkpoint,
-                                      save_checkpoint)
+from dlhw.training.checkpoint import (
+    META_KEY,
+    load_checkpoint,
+    model_from_checkpoint,
+    read_checkpoint,
+    save_checkpoint,
+)
 
 
 def test_round_trip_with_metadata(tmp_path):

@@ -7,7 +7,12 @@ import sys
 import textwrap
 
 from dlhw.training.history import History
-from dlhw.training.plots import _integer_ticks, new_figure, plot_history, plot_loss_and_accuracy
+from dlhw.training.plots import (
+    _integer_ticks,
+    new_figure,
+    plot_history,
+    plot_loss_and_accuracy,
+)
 
 
 def test_plotting_leaves_the_backend_and_pyplot_alone(tmp_path):

@@ -14,10 +14,10 @@ import pytest
 
 from dlhw.errors import CheckpointError, ConfigError, DivergenceError
 from dlhw.scratch import MLP, LinearRegression, LogisticRegression, Perceptron
+from dlhw.testing.toydata import blobs
 from dlhw.training.checkpoint import model_from_checkpoint
 from dlhw.training.history import History
 from dlhw.training.protocol import epoch_order, train
-from toydata import blobs
 
 REPO = Path(__file__).resolve().parents[2]
 

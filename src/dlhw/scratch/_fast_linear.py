@@ -231,3 +231,8 @@ def source(X: np.ndarray, dtype: type, enc: Encoded | None = None) -> tuple[np.n
     if enc is not None and enc.source is X:
         return enc.codes, enc.scale.astype(dtype, copy=False)
     return np.ascontiguousarray(X, dtype=dtype), np.ones(X.shape[1], dtype)
+
+
+# Test-facing names (as scikit-learn's ``py_loss``/``py_dloss``): the steps the tests check one by one.
+step_row = _step_row
+step_pair_plain = _step_pair_plain

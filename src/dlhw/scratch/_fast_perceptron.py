@@ -200,3 +200,8 @@ def perceptron_epoch(C, scale, row_norm, y, order, lr, W, c):
                 S[q, y_hat] -= g
                 err[q] += 2.0 ** -53 * max(abs(S[q, y_i]), abs(S[q, y_hat]))  # the additions' rounding
     return mistakes
+
+
+# Test-facing names (as scikit-learn's ``py_loss``/``py_dloss``): the pieces the tests check one by one.
+score_tile = _tile
+certain_argmax = _certain_argmax

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from report_helpers import mission_ids, pdf_pages
 
 from dlhw.cli import main
 from dlhw.experiments import all_experiments
 from dlhw.markup import fmt_value
 from dlhw.report.outline import OUTLINES
 from dlhw.results import ExperimentResult, load_result
+from dlhw.testing.reports import mission_ids, pdf_pages
 
 
 @pytest.mark.slow

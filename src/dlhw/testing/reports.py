@@ -40,11 +40,6 @@ def fabricate(runs_root: Path, exp_id: str, *, metrics: dict, key_metric: str = 
     return result
 
 
-@pytest.fixture
-def fabricated():
-    return fabricate
-
-
 def pdf_pages(path: Path) -> list[str]:
     """The text of each page of a PDF (pypdf), whitespace collapsed."""
     import pypdf
@@ -72,7 +67,7 @@ def mission_ids(homework: str) -> list[str]:
     import os
     import re
 
-    candidates = [Path(__file__).resolve().parents[3] / "shared" / "docs" / "mission.md"]
+    candidates = [Path(__file__).resolve().parents[4] / "shared" / "docs" / "mission.md"]
     if os.environ.get("DLHW_DATA_DIR"):  # CI: ../shared/data, so the docs are beside it
         candidates.insert(0, Path(os.environ["DLHW_DATA_DIR"]).resolve().parent / "docs" / "mission.md")
     path = next((p for p in candidates if p.is_file()), None)

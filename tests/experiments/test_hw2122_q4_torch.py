@@ -9,8 +9,8 @@ import pytest
 from dlhw.errors import ConfigError
 from dlhw.experiments import get_experiment
 from dlhw.experiments.base import RunContext
-from dlhw.experiments.execute import execute
 from dlhw.experiments.dataref import load_ref
+from dlhw.experiments.execute import execute
 from dlhw.experiments.hw2122.q4_torch import DEFAULTS, apply_variant, net_config
 from dlhw.results import load_result
 
