@@ -11,7 +11,7 @@ caller with torch's RNG, already scaled by ``1/(1-p)``), the mean cross-entropy 
 the chain rule back with every layer's weights read before they change, and the optimiser's
 update fused into the backward pass. The element-wise updates use the rounding of torch's CPU
 kernels (checked bit for bit against them where the gradient is exact in both paths,
-``tests/nets/test_torch_fast.py::test_update_rounding_is_torchs``). Rows whose error is zero
+``tests/training/test_torch_fast.py::test_update_rounding_is_torchs``). Rows whose error is zero
 (a ReLU that was off, a dropped unit) are skipped where that is exact: SGD without weight
 decay leaves them as they are (``W + (-lr) * 0 = W``), and they add nothing to the error
 propagated below.

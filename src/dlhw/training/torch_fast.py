@@ -45,7 +45,7 @@ updates with torch's float32 scalars and fused multiply-adds) is torch's, bit fo
 products sum in another order, and ``exp``/``log``/``tanh``/``sqrt`` are libm's (correctly
 rounded or within an ulp) rather than torch's vectorised ones (torch's float32 ``sqrt`` is
 MKL's, off by up to 0.55 ulp). So the two paths agree to
-float32 rounding: ``tests/nets/test_torch_fast.py`` derives and checks the bound (parameters
+float32 rounding: ``tests/training/test_torch_fast.py`` derives and checks the bound (parameters
 after 200 steps, the epoch's mean loss) and that the fast path repeats bit for bit.
 
 Dropout masks come from the same generator as the plain loop's ``nn.Dropout``: torch's
