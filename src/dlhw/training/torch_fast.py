@@ -73,7 +73,9 @@ from dlhw.nets import fast_kernels as fk
 from dlhw.nets.config import TRAIN_KERNELS
 
 KERNELS = TRAIN_KERNELS  # --kernel: fast = this module where it applies; autograd = the plain loop
-FAST_MAX_BATCH = 16  # the fast path's largest batch (beyond it torch's GEMMs are efficient)
+# the fast path's largest batch: FFN-200 with dropout, 8000 rows, one thread, loaded machine,
+# plain/fast = 5.4x (SGD) 16x (Adam) at batch 4, 2.5x / 4.5x at 16, 1.2x / 1.6x at 32
+FAST_MAX_BATCH = 16
 CHUNK = 2048  # steps per kernel call (dropout masks drawn per chunk; progress updates)
 ACTS = {nn.ReLU: fk.RELU, nn.Tanh: fk.TANH}
 
