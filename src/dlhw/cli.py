@@ -198,7 +198,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     for path in build_reports(args.homework, runs_root=Path(args.runs_dir),
                               out_root=Path(args.reports_dir), seed=args.seed,
-                              quick=True if args.quick else None, dataset=args.dataset):
+                              quick=True if args.quick else None, dataset=args.dataset,
+                              contributions=args.contributions):
         print(f"wrote {path}")
     return 0
 
@@ -251,6 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--dataset", choices=DATASETS_2526, default=None,
                      help="report the 2025-26 runs made with this --dataset")
     add_verbosity_options(rep)
+    rep.add_argument("--contributions", default=None, metavar="FILE",
+                     help="the group members' contribution paragraph (hw2526 asks for it; default "
+                          "contributions.md beside the runs folder)")
     rep.set_defaults(func=cmd_report)
     ex = sub.add_parser("export", help="export stored runs to other tools: tensorboard")
     exsub = ex.add_subparsers(dest="export_cmd", required=True)

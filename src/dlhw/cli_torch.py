@@ -2,13 +2,14 @@
 
 Each trains one configuration with :func:`dlhw.training.torch_loop.train_torch` (best-validation
 checkpoint, resumable: rerunning a finished command reuses its stored run), prints the training
-loss and validation accuracy per epoch and the test accuracy of the best checkpoint, and saves
-the plots (``loss``, ``accuracy``; PNG and PDF) in its output folder.
+loss and validation accuracy per epoch, then, as the skeletons do, ``Final test acc`` of the model
+after the last epoch, and one more line with the best-validation checkpoint's; and saves the plots (``loss``, ``accuracy``; PNG and PDF) in its output folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 import numpy as np
@@ -66,12 +67,17 @@ def _train(prog: str, cfg: NetConfig, dataset: str, args: argparse.Namespace) ->
                          on_epoch=lambda e, m: (shown.append(e), _print_epoch(e, m)))
     if not shown:
         print(f"(finished run found in {out}; delete that folder to train again)")
+    if math.isnan(result.test_accuracy_final):  # a run stored by an older version: score last.npz
+        from dlhw.training.torch_loop import test_best
+
+        result.test_accuracy_final = test_best(out, ds, args.device)["test_accuracy_final"]
     h = result.history
     for e in range(1, h.epochs + 1):
         if e not in shown:
             _print_epoch(e, {k: v[e - 1] for k, v in h.metrics.items()})
-    print(f"Best epoch {result.best_epoch}: valid acc {result.best_dev_accuracy:.4f}")
-    print(f"Final test acc: {result.test_accuracy:.4f}")
+    print(f"Final test acc: {result.test_accuracy_final:.4f}")
+    print(f"Best checkpoint (epoch {result.best_epoch}): valid acc {result.best_dev_accuracy:.4f} | "
+          f"test acc {result.test_accuracy:.4f}")
     print(f"Plots ({', '.join(result.figures.values())}) and checkpoints in {out}")
     return 0
 

@@ -23,6 +23,19 @@ from dlhw import __version__
 from dlhw.io import load_json, save_json
 
 RESULT_FILE = "result.json"
+# The two test accuracies of a classifier run (docs/results.md): the model after the last epoch,
+# and the best-validation checkpoint reloaded from disk. Each homework's text asks for one of
+# them; that one is the run's headline (its ``key_metric``), the other is shown beside it.
+TEST_FINAL, TEST_BEST = "test_accuracy_final", "test_accuracy_best"
+HEADLINE_TEST = {"hw2122": TEST_FINAL, "hw2526": TEST_BEST}
+_LEGACY_NAMES = {"test_accuracy": TEST_BEST}  # records written before the split: best checkpoint
+
+
+def headline_test(experiment_id: str) -> str:
+    """The test-accuracy metric a homework's text asks for: ``test_accuracy_final`` (hw2122,
+    "report the final accuracy on the test set") or ``test_accuracy_best`` (hw2526, "the test
+    accuracy of the best-performing checkpoint")."""
+    return HEADLINE_TEST.get(experiment_id.partition(".")[0], TEST_BEST)
 
 
 @dataclass
@@ -60,6 +73,12 @@ class ExperimentResult:
     def from_dict(cls, d: dict[str, Any]) -> "ExperimentResult":
         d = dict(d)
         d["tables"] = {k: Table(**v) for k, v in d.get("tables", {}).items()}
+        metrics = dict(d.get("metrics", {}))
+        for old, new in _LEGACY_NAMES.items():  # an old record reads under today's names
+            if old in metrics:
+                metrics.setdefault(new, metrics.pop(old))
+                d["key_metric"] = new if d.get("key_metric") == old else d.get("key_metric")
+        d["metrics"] = metrics
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 

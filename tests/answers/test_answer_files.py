@@ -16,7 +16,7 @@ TESTS_DIR = Path(__file__).resolve().parent
 ANSWER_FILES = sorted(ANSWERS_DIR.glob("hw*/*.typ"))
 PREAMBLE = "#set page(width: 16cm, height: auto, margin: 1cm)\n#set text(size: 10pt)\n"
 EXPECTED = [f"hw2122/{q}.typ" for q in ("q1_1", "q1_2", "q1_3", "q1_4", "q1_5", "q2_1", "q2_2a", "q3_2a")] + [
-    f"hw2526/q3_{i}.typ" for i in range(1, 6)]
+    f"hw2526/q3_{i}.typ" for i in range(1, 6)] + ["hw2526/q1_2b.typ"]
 
 
 def _id(path: Path) -> str:

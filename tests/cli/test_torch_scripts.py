@@ -16,6 +16,20 @@ def test_hw1_q4_mlp_prints_epochs_and_test_accuracy(tmp_path, data_dir, capsys):
     assert len(re.findall(r"Training loss: [\d.]+ \| train acc: [\d.]+ \| valid loss", out)) == 2
     assert 0.3 < float(re.search(r"Final test acc: ([\d.]+)", out).group(1)) <= 1
     assert (tmp_path / "loss.png").exists() and (tmp_path / "accuracy.pdf").exists()
+    # "Final test acc" is the model after the last epoch (last.npz), as in the skeleton; the best
+    # checkpoint's is the extra line
+    import json
+
+    from dlhw.data import load
+    from dlhw.experiments.base import QUICK_EVAL_ROWS, QUICK_TRAIN_ROWS
+    from dlhw.training.torch_loop import test_best
+
+    ds = load("fashion-mnist", data_dir=str(data_dir), dtype="float32").subset(QUICK_TRAIN_ROWS, QUICK_EVAL_ROWS)
+    scores = test_best(tmp_path, ds)
+    assert f"Final test acc: {scores['test_accuracy_final']:.4f}" in out
+    best_epoch = json.loads((tmp_path / "best.json").read_text())["meta"]["epoch"]
+    assert f"Best checkpoint (epoch {best_epoch}): valid acc" in out
+    assert f"test acc {scores['test_accuracy']:.4f}" in out
     assert main_q4(args) == 0  # finished: reused, same numbers printed again
     again = capsys.readouterr().out
     assert "finished run found" in again

@@ -37,14 +37,14 @@ def test_quick_run_writes_the_contract(tmp_path, data_dir, monkeypatch, exp_id, 
     res = load_result(ctx.out_dir)
     assert res is not None and res.experiment == exp_id and res.quick
     m = res.metrics
-    assert 0.3 < m["test_accuracy"] <= 1 and 0.3 < m["best_dev_accuracy"] <= 1
+    assert 0.3 < m["test_accuracy_final"] <= 1 and 0.3 < m["test_accuracy_best"] <= 1 and 0.3 < m["best_dev_accuracy"] <= 1
     assert isinstance(m["best_config"], dict) and m["best_config"]["batch_size"] == 1
     assert m["n_configs"] == n_configs
     table = res.tables["grid"]
     assert len(table.rows) == n_configs and len(table.highlight) == 1
     best_row = table.rows[table.highlight[0]]
     assert best_row[table.columns.index("best_dev_accuracy")] == pytest.approx(m["best_dev_accuracy"])
-    tests = [r[table.columns.index("test_accuracy")] for r in table.rows]
+    tests = [r[table.columns.index("test_accuracy_final")] for r in table.rows]
     assert sum(t is not None for t in tests) == 1  # the test set is scored for the best only
     assert not math.isnan(m["seconds_per_epoch"])
     assert set(res.figures) == {"best_curves"}  # the text's two curves, each once

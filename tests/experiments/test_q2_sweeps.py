@@ -26,13 +26,13 @@ def test_width_then_depth_quick(tmp_path, data_dir):
     width = execute(get_experiment("hw2526.q2.2b"), _ctx(tmp_path, "hw2526.q2.2a", data_dir, widths=[16, 32]))
     stored = load_result(tmp_path / "hw2526.q2.2a")
     m = stored.metrics
-    assert stored.experiment == "hw2526.q2.2a" and stored.key_metric == "test_accuracy"
+    assert stored.experiment == "hw2526.q2.2a" and stored.key_metric == "test_accuracy_best"
     assert set(m["per_width"]) == {"16", "32"} and m["n_configs"] == 2 * 4 * 2 * 2
     for entry in m["per_width"].values():
         assert {"best_dev_accuracy", "final_train_accuracy", "config"} <= set(entry)
     assert m["best_dev_accuracy"] == max(e["best_dev_accuracy"] for e in m["per_width"].values())
     assert m["best_width"] == m["best_config"]["width"]
-    assert 0.3 < m["test_accuracy"] <= 1.0 and len(m["best_history"]["train_loss"]) == 2
+    assert 0.3 < m["test_accuracy_best"] <= 1.0 and len(m["best_history"]["train_loss"]) == 2
     grid = stored.tables["grid"]
     assert len(grid.rows) == 32 and len(grid.highlight) == 2  # the best of each width
     col = grid.columns.index("best_dev_accuracy")

@@ -23,7 +23,7 @@ def no_answers(tmp_path, monkeypatch):
 
 def test_fabricated_result_shows_its_numbers_and_best_row(tmp_path, no_answers):
     runs = tmp_path / "runs"
-    fabricate(runs, "hw2122.q4.2", metrics={"test_accuracy": 0.86421, "best_dev_accuracy": 0.8765,
+    fabricate(runs, "hw2122.q4.2", metrics={"test_accuracy_final": 0.86421, "best_dev_accuracy": 0.8765,
                                             "best_config": {"lr": 0.01, "hidden": 200}}, table=GRID)
     pdf, md = build_reports("hw2122", runs, tmp_path / "reports")
     text = " ".join(pdf_pages(pdf))
@@ -43,7 +43,7 @@ def test_fabricated_result_shows_its_numbers_and_best_row(tmp_path, no_answers):
 
 def test_missing_result_reads_not_run_and_leaves_no_stale_number(tmp_path, no_answers):
     runs, out = tmp_path / "runs", tmp_path / "reports"
-    fabricate(runs, "hw2122.q3.1a", metrics={"test_accuracy": 0.7531})
+    fabricate(runs, "hw2122.q3.1a", metrics={"test_accuracy_final": 0.7531})
     pdf, md = build_reports("hw2122", runs, out)
     assert "0.7531" in " ".join(pdf_pages(pdf))
     (runs / "hw2122.q3.1a" / "result.json").unlink()
@@ -74,7 +74,7 @@ def test_pdf_lists_every_question_in_order(tmp_path, no_answers):
 
 def test_dataset_substitution_is_on_the_first_page(tmp_path, no_answers):
     runs = tmp_path / "runs"
-    fabricate(runs, "hw2526.q1.1", metrics={"test_accuracy": 0.5}, dataset="fashion-mnist",
+    fabricate(runs, "hw2526.q1.1", metrics={"test_accuracy_best": 0.5}, dataset="fashion-mnist",
               quick=True)
     pdf, _ = build_reports("hw2526", runs, tmp_path / "reports")
     first = pdf_pages(pdf)[0]
@@ -92,7 +92,7 @@ def test_answers_and_discussions_are_included_and_failures_contained(tmp_path, m
 
     def good(results):
         seen.update(results)
-        return f"Measured: *{results['hw2122.q3.1a'].metrics['test_accuracy']}* DISCUSSION-OK"
+        return f"Measured: *{results['hw2122.q3.1a'].metrics['test_accuracy_final']}* DISCUSSION-OK"
 
     def bad(results):
         raise ZeroDivisionError("boom")
@@ -100,7 +100,7 @@ def test_answers_and_discussions_are_included_and_failures_contained(tmp_path, m
     monkeypatch.setattr(answers, "load_discussions",
                         lambda: ({"hw2122.q3.1a": good, "hw2122.q4.1": bad}, None))
     runs = tmp_path / "runs"
-    fabricate(runs, "hw2122.q3.1a", metrics={"test_accuracy": 0.25})
+    fabricate(runs, "hw2122.q3.1a", metrics={"test_accuracy_final": 0.25})
     pdf, md = build_reports("hw2122", runs, tmp_path / "reports")
     text = " ".join(pdf_pages(pdf))
     assert "ANSWER-ONE-OK" in text and "Measured: 0.25 DISCUSSION-OK" in text
@@ -122,7 +122,7 @@ def test_pdf_figures_use_their_png_twin_and_bad_images_are_contained(tmp_path, n
     from dlhw.testing.reports import tiny_png
 
     runs = tmp_path / "runs"
-    res = fabricate(runs, "hw2122.q3.1b", metrics={"test_accuracy": 0.5})
+    res = fabricate(runs, "hw2122.q3.1b", metrics={"test_accuracy_final": 0.5})
     (runs / "hw2122.q3.1b" / "sub").mkdir()
     (runs / "hw2122.q3.1b" / "sub" / "curve.png").write_bytes(tiny_png())
     (runs / "hw2122.q3.1b" / "sub" / "curve.pdf").write_bytes(b"%PDF-1.4 not embeddable")

@@ -43,3 +43,15 @@ def test_timing_table_in_both_reports(tmp_path, no_answers):
     assert "| hw2122.q3.1a | not run |" in text
     assert "| all |  |  | 140 | 12.5 s |  |" in text
     assert "Appendix: timing" in " ".join(pdf_pages(pdf))
+
+
+def test_steady_epoch_and_compile_seconds_are_separate_columns(tmp_path):
+    runs = tmp_path / "runs"
+    fabricate(runs, "hw2122.q3.1a", metrics={"test_accuracy_final": 0.8, "test_accuracy_best": 0.81,
+                                            "epochs": 20, "seconds_per_epoch": 0.0123,
+                                            "compile_seconds": 4.56})
+    _, md = build_reports("hw2122", runs, tmp_path / "reports")
+    text = md.read_text()
+    assert "training s per epoch (steady)" in text and "compile s" in text
+    row = [line for line in text.splitlines() if line.startswith("| hw2122.q3.1a")][-1]  # timing table
+    assert "| 0.0123 |" in row and "| 4.56 |" in row

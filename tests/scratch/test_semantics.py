@@ -153,3 +153,21 @@ def test_bad_hyperparameters():
         make_model("svm")
     with pytest.raises(ConfigError, match="differentiable"):
         Perceptron(3, 4).loss_and_grads(np.zeros(4), 0)
+
+
+def test_mlp_skeleton_signature_layers_is_not_a_seed():
+    """hw2122's skeleton builds MLP(n_classes, n_features, hidden_size, layers): the 4th positional
+    argument is the number of hidden layers (1 here), never the seed; the seed is keyword only."""
+    np.testing.assert_array_equal(MLP(3, 4, 5, 1).W1, MLP(3, 4, 5, seed=0).W1)
+    assert MLP(3, 4, 5, 1, seed=7).seed == 7
+    with pytest.raises(ConfigError, match=r"exactly one hidden layer \(layers=1\), got layers=2"):
+        MLP(3, 4, 5, 2)  # a skeleton asking for 2 layers is refused, not seeded with 2
+    with pytest.raises(TypeError):
+        MLP(3, 4, 5, 1, 42)  # the seed cannot be passed by position
+
+
+def test_update_weights_is_the_2021_22_name_of_update_weight():
+    a, b = Perceptron(3, 4), Perceptron(3, 4)
+    x = np.array([1.0, 0.0, 2.0, 1.0])
+    assert a.update_weights(x, 2) == b.update_weight(x, 2)
+    np.testing.assert_array_equal(a.W, b.W)

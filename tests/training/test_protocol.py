@@ -170,5 +170,36 @@ def test_test_false_never_touches_the_test_split(toy, tmp_path):
     X_test, y_test = toy.test
     broken = replace(toy, test=(X_test[:, :1], y_test))  # would raise a ShapeError if scored
     res = train(LogisticRegression(3, X_test.shape[1]), broken, epochs=2, out_dir=tmp_path, test=False)
-    assert np.isnan(res.metrics()["test_accuracy"]) and not np.isnan(res.metrics()["best_dev_accuracy"])
+    assert np.isnan(res.metrics()["test_accuracy_best"]) and np.isnan(res.metrics()["test_accuracy_final"]) and not np.isnan(res.metrics()["best_dev_accuracy"])
     assert "best_checkpoint_test" not in res.history.config
+
+
+def test_final_and_best_test_accuracy_are_both_kept(toy, tmp_path):
+    """test_accuracy_final scores the weights after the last epoch (last.npz), _best the
+    reloaded best-validation checkpoint."""
+    res = train(Perceptron(3, 6), toy, epochs=8, out_dir=tmp_path, track_test=True)
+    m = res.metrics()
+    final, _ = model_from_checkpoint(res.last_path)
+    best, _ = model_from_checkpoint(res.best_path)
+    assert m["test_accuracy_final"] == final.evaluate(*toy.test) == res.history.metrics["test_accuracy"][-1]
+    assert m["test_accuracy_best"] == best.evaluate(*toy.test)
+    assert m["test_accuracy_best"] == res.history.metrics["test_accuracy"][res.history.best_epoch - 1]
+    assert "test_accuracy" not in m  # only the two unconfusable names
+
+
+def test_compile_time_is_kept_out_of_the_epoch_seconds(toy, tmp_path, monkeypatch):
+    """The warm-up pass is timed as compile_seconds; seconds_per_epoch is the median epoch."""
+    from dlhw.training import protocol
+
+    calls = []
+    real = protocol.warm_up
+    monkeypatch.setattr(protocol, "warm_up", lambda *a: calls.append(a[3]) or real(*a))
+    _, res = _run(toy, tmp_path, epochs=3)
+    m = res.metrics()
+    assert calls == ["numba"] and m["compile_seconds"] >= 0.0
+    assert m["seconds_per_epoch"] == float(np.median(res.history.metrics["epoch_seconds"]))
+    # the warm-up trains a copy: the run equals one without it
+    monkeypatch.setattr(protocol, "warm_up", lambda *a: 0.0)
+    _, res2 = _run(toy, tmp_path / "b", epochs=3)
+    assert _no_time(res2.history) == _no_time(res.history)
+    assert real(Perceptron(3, 6), (*toy.train, None), 1.0, "numpy") == 0.0  # nothing to compile

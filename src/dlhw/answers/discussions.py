@@ -84,14 +84,14 @@ def _best_model(axis: str, run: str) -> Discussion:
         if res is None:
             return not_run(run, f"the training dynamics of the best {axis}")
         m = _best_metrics(res, axis)
-        need = ("best_dev_accuracy", "test_accuracy", "best_epoch", "epochs")
+        need = ("best_dev_accuracy", "test_accuracy_best", "best_epoch", "epochs")
         if not all(is_number(m.get(k)) for k in need):
             return missing(run, ", ".join(need), "the best model")
         cfg = res.metrics.get("best_config")
         cfg = config_text({k: v for k, v in cfg.items() if k != axis} if isinstance(cfg, Mapping) else None)
         head = (f"The best model ({axis} {m['best']}" + (f"; {cfg}" if cfg else "") +
                 f") reaches {pct(m['best_dev_accuracy'])} validation accuracy.{quick_note(res)} ")
-        parts = [_convergence(m), _epoch_reading(m), _gap_reading(m), _test_reading(m)]
+        parts = [_convergence(m), _fit_reading(m), _test_reading(m)]
         return head + " ".join(p for p in parts if p)
     return discuss
 
@@ -110,54 +110,67 @@ def _best_metrics(res: ExperimentResult, axis: str) -> dict[str, Any]:
 
 
 def _convergence(m: Mapping[str, Any]) -> str:
+    """Has the training converged? From the training-loss curve (last five epochs) and whether
+    validation accuracy was still at its best at the last epoch; one reading."""
+    e, n = int(m["best_epoch"]), int(m["epochs"])
+    at_end = e >= n
     loss = m.get("train_loss_curve")
     if not isinstance(loss, list) or len(loss) < 6 or not all(is_number(v) for v in loss[-6:]):
+        if at_end:
+            return (f"Validation accuracy was highest at the last epoch ({e} of {n}): training had not "
+                    f"clearly converged, and more epochs might still help.")
         return ""
     before, after = float(loss[-6]), float(loss[-1])
     drop = (before - after) / abs(before) if before else 0.0
     if drop < FLAT_LOSS:
+        tail = (f", although validation accuracy was still highest at the last epoch ({e} of {n})"
+                if at_end else "")
         return (f"The training loss has flattened (it changed by {100 * drop:.1f}% over the last five "
-                f"epochs, ending at {after:.4g}): the optimisation has essentially converged.")
+                f"epochs, ending at {after:.4g}): the optimisation has essentially converged{tail}.")
+    tail = (f", and validation accuracy was highest at the last epoch ({e} of {n}): more epochs might "
+            f"still help" if at_end else "")
     return (f"The training loss was still falling ({100 * drop:.1f}% over the last five epochs, ending "
-            f"at {after:.4g}): the model had not fully converged after {m['epochs']} epochs.")
+            f"at {after:.4g}): the model had not fully converged after {n} epochs{tail}.")
 
 
-def _epoch_reading(m: Mapping[str, Any]) -> str:
-    e, n = int(m["best_epoch"]), int(m["epochs"])
-    if e >= n:
-        return (f"Validation accuracy was highest at the last epoch ({e} of {n}): no sign of "
-                f"over-fitting within {n} epochs, and more epochs might still help.")
-    final = m.get("final_dev_accuracy")
-    if not is_number(final):
-        return f"Validation accuracy peaked at epoch {e} of {n}."
-    drop = m["best_dev_accuracy"] - final
-    if drop > OVERFIT_DROP:
-        return (f"Validation accuracy peaked at epoch {e} of {n} and then fell by {pts(drop)} to "
-                f"{pct(final)}: a sign of over-fitting after epoch {e}, which the best-validation "
-                f"checkpoint guards against.")
-    return (f"Validation accuracy peaked at epoch {e} of {n} and stayed within {pts(drop)} of that "
-            f"afterwards (final {pct(final)}): a plateau rather than over-fitting.")
-
-
-def _gap_reading(m: Mapping[str, Any]) -> str:
+def _fit_reading(m: Mapping[str, Any]) -> str:
+    """One verdict on under- or over-fitting (over-fits, mild at most, no sign, under-fits), with
+    the numbers it rests on: the validation curve after its peak and the final train/validation gap."""
+    e, n, best = int(m["best_epoch"]), int(m["epochs"]), float(m["best_dev_accuracy"])
     tr, dv = m.get("final_train_accuracy"), m.get("final_dev_accuracy")
-    if not (is_number(tr) and is_number(dv)):
-        return ""
-    gap = tr - dv
-    nums = f"final training accuracy {pct(tr)} against validation {pct(dv)}"
-    if gap > LARGE_GAP:
-        return (f"The model fits the training set much better than unseen data ({nums}, a gap of "
-                f"{pts(gap)}): it over-fits the training data.")
-    if gap < SMALL_GAP and tr < 0.9:
-        return (f"Training and validation accuracy are close ({nums}) and both well below 100%: "
-                f"the model under-fits rather than over-fits.")
-    if gap < SMALL_GAP:
-        return f"Training and validation accuracy are close ({nums}): no sign of over-fitting."
-    return f"There is a moderate generalisation gap ({nums}, {pts(gap)})."
+    drop = best - dv if is_number(dv) and e < n else None
+    gap = tr - dv if is_number(tr) and is_number(dv) else None
+    if e >= n:
+        curve = f"Validation accuracy rose until the last epoch ({e} of {n})"
+    elif drop is None:
+        curve = f"Validation accuracy peaked at epoch {e} of {n}"
+    elif drop > OVERFIT_DROP:
+        curve = f"Validation accuracy peaked at epoch {e} of {n} and then fell by {pts(drop)} to {pct(dv)}"
+    else:
+        curve = (f"Validation accuracy peaked at epoch {e} of {n} and stayed within {pts(drop)} of that "
+                 f"afterwards (final {pct(dv)})")
+    nums = f"final training accuracy {pct(tr)} against validation {pct(dv)}, a gap of {pts(gap)}" \
+        if gap is not None else ""
+    head = curve + (f"; {nums}." if nums else ".")
+    fell = drop is not None and drop > OVERFIT_DROP
+    if fell or (gap is not None and gap > LARGE_GAP):
+        why = ([f"validation accuracy fell after epoch {e}"] if fell else []) + \
+              (["it fits the training set much better than unseen data"] if gap is not None and gap > LARGE_GAP else [])
+        guard = f" The best-validation checkpoint (epoch {e}) guards against the later epochs." if fell else ""
+        return f"{head} Reading: the model over-fits the training data ({' and '.join(why)}).{guard}"
+    if gap is not None and gap < SMALL_GAP and tr < 0.9:
+        return (f"{head} Reading: the model under-fits (training and validation accuracy are close and "
+                f"both below 90%).")
+    if gap is not None and gap >= SMALL_GAP:
+        return (f"{head} Reading: mild over-fitting at most (a moderate gap, and validation accuracy "
+                f"did not fall after its peak).")
+    why = "training and validation accuracy are close" if gap is not None else \
+        ("validation accuracy was still at its best at the end" if e >= n else "validation accuracy plateaued")
+    return f"{head} Reading: no sign of over-fitting ({why})."
 
 
 def _test_reading(m: Mapping[str, Any]) -> str:
-    test, dev = m["test_accuracy"], m["best_dev_accuracy"]
+    test, dev = m["test_accuracy_best"], m["best_dev_accuracy"]
     d = test - dev
     head = f"Its test accuracy is {pct(test)}"
     if abs(d) <= 0.01:
@@ -194,21 +207,48 @@ def _width_reading(t, pairs: list, res: ExperimentResult) -> str:
         consistent = ("Increasing the width did not consistently improve training accuracy here. The "
                       "models compared are the best of each width by validation accuracy, not the ones "
                       "that fit the training set best" + _regularised(res) + ". ")
-    conv = ""
-    if t.kind == "increasing" and len(t.gains) > 1 and t.gains[-1] < t.gains[0]:
-        conv = (f"The gains shrink ({pts(t.gains[0])} for the first doubling, {pts(t.gains[-1])} for "
-                f"the last), so the curve is levelling off. ")
+    conv = _converging(t, pairs)
     uat = ("The Universal Approximation Theorem says that one hidden layer with enough units can "
            "approximate any continuous function on a compact set arbitrarily well; on a finite "
            "training set of n distinct inputs, a single ReLU layer with n units can already fit any "
            "labelling exactly (Zhang et al., 2017, Theorem 1). The expected training accuracy of an "
            "infinitely wide one-layer FFN is therefore 100% (short only by inputs that appear with "
            "two different labels). The theorem is about existence: whether SGD or Adam finds those "
-           "weights in 30 epochs, with regularisation chosen for validation accuracy, is another "
-           "matter. ")
+           f"weights in {_epochs_of(res)}, with regularisation chosen for validation accuracy, is "
+           "another matter. ")
     uat += ("Here the widest layer already (nearly) interpolates the training set." if top[1] >= 0.995 else
             f"Here the widest layer (width {top[0]}) is still {pts(1 - top[1])} short of 100%.")
     return consistent + conv + uat
+
+
+def _epochs_of(res: ExperimentResult) -> str:
+    e = res.metrics.get("epochs")
+    return f"{int(e)} epochs" if is_number(e) else "the epochs trained"
+
+
+def _converging(t, pairs: list) -> str:
+    """The answer to "is the training accuracy converging to any value as the width grows?"."""
+    q = "Is the training accuracy converging to a value as the width grows? "
+    (w0, a0), (w1, a1) = pairs[0], pairs[-1]
+    lo, hi = min(v for _, v in pairs), max(v for _, v in pairs)
+    if len(pairs) == 1:
+        return q + f"One width (width {w0}) cannot show it; run the other widths to see the trend. "
+    if a1 >= 0.995:
+        return q + f"Yes, to 100%: the widest layer (width {w1}) reaches {pct(a1)}. "
+    if t.kind == "flat":
+        return q + (f"Over this range it has already levelled off, between {pct(lo)} and {pct(hi)}; "
+                    f"the limit it settles at is below 100%, set by the training budget and the "
+                    f"regularisation chosen for validation accuracy rather than by the width. ")
+    if t.kind == "increasing" and len(t.gains) > 1 and t.gains[-1] < t.gains[0]:
+        return q + (f"It appears to: the gains shrink ({pts(t.gains[0])} for the first step, "
+                    f"{pts(t.gains[-1])} for the last), so the curve is levelling off at "
+                    f"{pct(a1)} (width {w1}) or a little above. ")
+    if t.kind == "increasing":
+        return q + (f"Not visibly within this range: the gains do not shrink (the last step, to width "
+                    f"{w1}, adds {pts(t.gains[-1])}), so the widths tried have not reached the limit. ")
+    return q + (f"Not in the measured series: it does not change monotonically (from {pct(a0)} at width "
+                f"{w0} to {pct(a1)} at width {w1}, between {pct(lo)} and {pct(hi)}), so these runs show no "
+                f"limit; the selection by validation accuracy, not the width, decides where each lands. ")
 
 
 def _regularised(res: ExperimentResult) -> str:

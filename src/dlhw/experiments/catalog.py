@@ -20,6 +20,7 @@ from dlhw.errors import ConfigError
 
 _Q3 = "dlhw.experiments.hw2122.q3_classifiers"
 _MODEL_OPTIONS = "dlhw.experiments.classifier_runs:model_arguments"
+_Q2_OPTIONS = "dlhw.experiments.hw2122._q2_options:seed_arguments"
 _SWEEP = "dlhw.experiments.hw2526._sweep_options"
 
 
@@ -61,9 +62,9 @@ _Q4_OPTIONS = "dlhw.experiments.hw2122._q4_options:add_arguments"  # --kernel fa
 
 ENTRIES: tuple[Entry, ...] = (
     Entry("hw2122.q2.2a", "Linear regression on Ames by SGD vs the closed form (numpy)", "hw2122",
-          "dlhw.experiments.hw2122.q2_regression", _MODEL_OPTIONS, options_for="linear_regression"),
+          "dlhw.experiments.hw2122.q2_regression", _Q2_OPTIONS, options_for="linear_regression"),
     Entry("hw2122.q2.2b", "One-hidden-layer ReLU network regression on Ames (numpy)", "hw2122",
-          "dlhw.experiments.hw2122.q2_regression", _MODEL_OPTIONS, options_for="neural_regression"),
+          "dlhw.experiments.hw2122.q2_regression", _Q2_OPTIONS, options_for="neural_regression"),
     Entry("hw2122.q3.1a", "Perceptron on Fashion-MNIST (numpy)", "hw2122", _Q3, _MODEL_OPTIONS,
           options_for="perceptron"),
     Entry("hw2122.q3.1b", "Logistic regression, SGD lr 0.001, no regularisation (numpy)", "hw2122", _Q3,

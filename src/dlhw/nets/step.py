@@ -77,12 +77,15 @@ def predict(model: nn.Module, X: torch.Tensor) -> torch.Tensor:
 
 
 def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
-             criterion: nn.Module) -> tuple[float, float]:
+             criterion: nn.Module | None = None) -> tuple[float, float]:
     """``(mean loss, accuracy)`` of ``model`` on (X (N, d), y (N,)), computed in large batches.
 
     ``criterion`` must average over its batch (``reduction="mean"``, the default); chunk means
-    are weighted by chunk size. The model's mode and parameters are left unchanged.
+    are weighted by chunk size. It is optional, as in the 2021-22 skeleton's ``evaluate(model,
+    X, y)``: the default is ``nn.CrossEntropyLoss()``, the loss every model here trains with.
+    The model's mode and parameters are left unchanged.
     """
+    criterion = nn.CrossEntropyLoss() if criterion is None else criterion
     n = X.shape[0]
     loss_sum = torch.zeros((), dtype=torch.float64, device=X.device)
     correct = torch.zeros((), dtype=torch.int64, device=X.device)

@@ -26,7 +26,7 @@ from dlhw.report.blocks import (
     TypstSource,
 )
 from dlhw.report.outline import ALL, Outline, Section, View
-from dlhw.results import ExperimentResult, Table
+from dlhw.results import TEST_BEST, TEST_FINAL, ExperimentResult, Table
 
 _IMAGE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg")
 _VECTOR_SUFFIXES = (".pdf", ".svg")  # Typst (>= 0.14) embeds both as vector graphics
@@ -49,6 +49,7 @@ class Sources:
     def folder(self, exp_id: str) -> Path:
         """The run folder the result of ``exp_id`` was read from."""
         return self.folders.get(exp_id, self.runs_root / exp_id)
+    contributions: Path | None = None  # the members' contribution paragraph (hw2526)
 
 
 def section_experiments(section: Section, registered: Mapping[str, tuple[str, ...]]) -> list[str]:
@@ -79,6 +80,15 @@ def effective_views(views: list[View], result: ExperimentResult | None) -> list[
         shown = {n for view in out for n in view[kind]}
         out[-1][kind] += [n for n in avail if n not in shown]
     return out
+
+
+def headline_label(name: str, key_metric: str) -> str:
+    """The label of metric ``name``; a test accuracy also says whether it is the one the text asks
+    for (the run's headline, ``key_metric``) or shown for comparison (docs/results.md)."""
+    label = metric_label(name)
+    if name not in (TEST_FINAL, TEST_BEST):
+        return label
+    return f"{label}: {'the number the text asks for' if name == key_metric else 'for comparison'}"
 
 
 def run_line(exp_id: str, r: ExperimentResult) -> str:
@@ -163,7 +173,7 @@ def run_blocks(exp_id: str, show: dict[str, list[str]], src: Sources, first: boo
     config = {k: v for k, v in r.config.items() if is_displayable(v)}
     if first and config:
         blocks.append(Paragraph(f"Configuration: {labelled_value(config)}.", "meta"))
-    rows = [(metric_label(k), labelled_value(r.metrics[k])) for k in show["metrics"]]
+    rows = [(headline_label(k, r.key_metric), labelled_value(r.metrics[k])) for k in show["metrics"]]
     if rows:
         blocks.append(Metrics(rows))
     for name in show["tables"]:

@@ -12,6 +12,7 @@ from dlhw.errors import DlhwError
 from dlhw.io import atomic_copy, atomic_write_bytes, atomic_write_text
 from dlhw.report import answers, markdown_render, typst_render
 from dlhw.report.assemble import Sources, body_blocks
+from dlhw.report.contributions import contribution_blocks, find_contributions
 from dlhw.report.blocks import Block, Figure, Paragraph, TypstSource
 from dlhw.report.frontmatter import runs_appendix, title_page
 from dlhw.report.outline import OUTLINES, get_outline
@@ -152,8 +153,9 @@ def build_one(homework: str, src: Sources) -> list[Path]:
     _clean(out_dir)
     answers.copy_answer_tree(out_dir / "answers", src.answers_root)
     atomic_copy(TEMPLATE, out_dir / typst_render.TEMPLATE_NAME)
-    blocks: list[Block] = [title_page(outline, src), *body_blocks(outline, src),
-                           *runs_appendix(outline, src), *timing_appendix(outline, src)]
+    blocks: list[Block] = [title_page(outline, src), *contribution_blocks(homework, src.contributions),
+                           *body_blocks(outline, src), *runs_appendix(outline, src),
+                           *timing_appendix(outline, src)]
     if "dlhw.answers.discussions" in src.problems:
         blocks.insert(1, Paragraph(src.problems["dlhw.answers.discussions"], "error"))
     md = out_dir / "report.md"
@@ -172,17 +174,21 @@ def build_one(homework: str, src: Sources) -> list[Path]:
 
 
 def build_reports(homework: str, runs_root: Path, out_root: Path, *, seed: int | None = None,
-                  quick: bool | None = None, dataset: str | None = None) -> list[Path]:
+                  quick: bool | None = None, dataset: str | None = None,
+                  contributions: str | Path | None = None) -> list[Path]:
     """Build ``out_root/<hw>/report.pdf`` and ``report.md`` for ``homework`` (or ``"all"``).
 
     Every figure and number is read from ``runs_root/<experiment>/<run>/result.json``, the run
     that fits ``seed``/``quick``/``dataset`` (None: any, full seed-0 runs preferred); a missing
     result reads "not run". Returns the written paths (PDF, Markdown) per homework.
+    ``contributions``: the file with the members' contribution paragraph (hw2526; default
+    ``contributions.md`` beside ``runs_root``, see :mod:`dlhw.report.contributions`).
     """
     homeworks = list(OUTLINES) if homework == "all" else [get_outline(homework).homework]
     runs_root, out_root = Path(runs_root), Path(out_root)
+    members = find_contributions(contributions, runs_root)
     paths: list[Path] = []
     for hw in sorted(homeworks, key=lambda h: h != "hw2122"):
         src = load_sources(runs_root, out_root / hw, seed=seed, quick=quick, dataset=dataset)
-        paths += build_one(hw, replace(src, out_dir=out_root / hw))
+        paths += build_one(hw, replace(src, out_dir=out_root / hw, contributions=members))
     return paths

@@ -15,6 +15,16 @@ DATASET_NAMES = {"emnist-letters": "EMNIST Letters", "fashion-mnist": "Fashion-M
                  "ames": "Ames housing"}
 
 
+# Which model's test accuracy each text asks for (docs/results.md, dlhw.results.HEADLINE_TEST).
+HEADLINE_WORDS = {
+    "hw2122": "the final model's, after the last epoch (test_accuracy_final), as the text asks "
+              "(\"report the final accuracy on the test set\"); the best-validation checkpoint's "
+              "(test_accuracy_best) is shown beside it",
+    "hw2526": "the best-validation checkpoint's (test_accuracy_best), as the text asks (\"the test "
+              "accuracy of the best-performing checkpoint\")",
+}
+
+
 def homework_experiments(outline: Outline, src: Sources) -> list[str]:
     """The experiment ids of a homework: the outline's, then the registered ones, no repeats."""
     ids = [e for s in outline.sections() for e in s.experiments]
@@ -41,6 +51,7 @@ def title_page(outline: Outline, src: Sources) -> TitlePage:
                               "none yet")),
         ("Seed", _joined(r.seed for r in done)),
         ("Experiments finished", f"{len(done)} of {len(ids)}"),
+        ("Test accuracy reported", HEADLINE_WORDS.get(outline.homework, "–")),
         ("Mode", _joined("quick (small slice, few epochs)" if r.quick else "full" for r in done)),
         ("Total wall time", fmt_seconds(sum(r.wall_time_s for r in done)) if done else "–"),
         ("dlhw version (runs)", _joined(r.meta.get("dlhw_version") for r in done)),

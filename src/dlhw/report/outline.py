@@ -73,7 +73,7 @@ def _exp(mid: str) -> tuple[str, ...]:
 
 
 _BEST_CURVES = View(figures=("best_curves",), tables=(),
-                    metrics=("best_config", "best_dev_accuracy", "best_epoch", "test_accuracy"))
+                    metrics=("best_config", "best_dev_accuracy", "best_epoch", "test_accuracy_best"))
 
 HW2526 = Outline(
     homework="hw2526",
@@ -122,7 +122,7 @@ HW2526 = Outline(
             _s("hw2526.q2.3b", "Depth: the best model", "Training loss and validation accuracy of the "
                "best depth; convergence and fit; its test accuracy.", _exp("hw2526.q2.3a"),
                View(figures=("best_curves",), tables=(),
-                    metrics=("best_depth", "best_epoch", "test_accuracy"))),
+                    metrics=("best_depth", "best_epoch", "test_accuracy_best"))),
             _s("hw2526.q2.3c", "Depth: training accuracy", "Final-epoch training accuracy against "
                "depth; the capacity to interpolate, and the difficulties of deeper networks.",
                _exp("hw2526.q2.3a"), View(figures=("train_accuracy_vs_depth",), tables=(), metrics=())),

@@ -140,6 +140,10 @@ class ScratchModel(ABC):
         lr = self._check_lr(learning_rate)
         return self._step(x_i, y_i, lr)
 
+    def update_weights(self, x_i: Any, y_i: Any, learning_rate: float | None = None) -> float:
+        """The 2021-22 skeletons' name (``update_weights``) of :meth:`update_weight`: the same step."""
+        return self.update_weight(x_i, y_i, learning_rate)
+
     def _check_lr(self, learning_rate: float | None) -> float:
         lr = self.default_learning_rate if learning_rate is None else learning_rate
         return check_positive(lr, "learning_rate")

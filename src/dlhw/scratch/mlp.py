@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from dlhw.errors import ConfigError
 from dlhw.rng import as_generator
 from dlhw.scratch._base import ScratchModel, check_sizes, compiled
 from dlhw.scratch._eval32 import Rows32, mlp_predict, rows32
@@ -42,7 +43,16 @@ class MLP(ScratchModel):
 
     _params = ("W1", "b1", "W2", "b2")
 
-    def __init__(self, n_classes: int, n_features: int, hidden_size: int, seed: Any = 0) -> None:
+    def __init__(self, n_classes: int, n_features: int, hidden_size: int, layers: int = 1, *,
+                 seed: Any = 0) -> None:
+        """``layers`` is the 2021-22 skeleton's 4th argument (``MLP(n_classes, n_features,
+        hidden_size, layers)``): this MLP has exactly one hidden layer, as both texts ask, so it
+        must be 1. ``seed`` (keyword only, so a skeleton's ``layers`` never becomes a seed) seeds
+        the N(0.1, 0.1^2) initial weights."""
+        if isinstance(layers, bool) or not isinstance(layers, (int, np.integer)) or layers != 1:
+            raise ConfigError(f"the numpy MLP has exactly one hidden layer (layers=1), got layers="
+                              f"{layers!r}; pass the seed as seed=..., and use the PyTorch "
+                              f"FeedforwardNetwork for deeper networks")
         check_sizes(n_classes, n_features, hidden_size)
         self.n_classes, self.n_features, self.hidden_size = int(n_classes), int(n_features), int(hidden_size)
         self.seed = seed if isinstance(seed, int) else None

@@ -23,7 +23,7 @@ def tiny_png(width: int = 8, height: int = 4) -> bytes:
             + chunk(b"IEND", b""))
 
 
-def fabricate(runs_root: Path, exp_id: str, *, metrics: dict, key_metric: str = "test_accuracy",
+def fabricate(runs_root: Path, exp_id: str, *, metrics: dict, key_metric: str = "test_accuracy_final",
               table: Table | None = None, dataset: str = "fashion-mnist",
               quick: bool = False) -> ExperimentResult:
     """Write ``runs_root/exp_id/result.json`` (and an ``accuracy.png`` figure) by hand."""

@@ -40,6 +40,7 @@ from dlhw.training.plots import plot_history
 from dlhw.training.run_folder import (
     BEST_FILE,
     CONFIG_FILE,
+    LAST_FILE,
     RunFolder,
     divergence_message,
     run_signature,
@@ -62,7 +63,7 @@ from dlhw.validation import check_splits
 log = logging.getLogger(__name__)
 
 __all__ = ["TorchRun", "TrainResult", "as_tensors", "dropout_seed", "epoch_batches", "epoch_order",
-           "finished_result", "init_model", "plot_run", "seeded_torch_rng", "test_best", "train_epoch",
+           "finished_result", "init_model", "plot_run", "seeded_torch_rng", "steady_seconds", "test_best", "train_epoch",
            "train_torch"]
 
 
@@ -82,6 +83,8 @@ class TrainResult:
     out_dir: str
     device: str = "cpu"
     figures: dict[str, str] = field(default_factory=dict)
+    test_accuracy_final: float = math.nan  # the model after the last epoch (test_accuracy: best)
+    test_loss_final: float = math.nan
 
     @property
     def best_epoch(self) -> int:
@@ -94,7 +97,8 @@ class TrainResult:
     def metrics(self) -> dict[str, float]:
         """The classifier metrics of docs/results.md."""
         h = self.history
-        return {"test_accuracy": self.test_accuracy, "test_loss": self.test_loss,
+        return {"test_accuracy_best": self.test_accuracy, "test_loss_best": self.test_loss,
+                "test_accuracy_final": self.test_accuracy_final, "test_loss_final": self.test_loss_final,
                 "best_dev_accuracy": self.best_dev_accuracy, "best_epoch": self.best_epoch,
                 "epochs": h.epochs, "final_train_accuracy": h.last("train_accuracy"),
                 "final_dev_accuracy": h.last("dev_accuracy"), "final_train_loss": h.last("train_loss"),
@@ -102,7 +106,8 @@ class TrainResult:
 
     def to_dict(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in ("config", "seed", "test_accuracy", "test_loss",
-                                            "seconds_per_epoch", "out_dir", "device", "figures")}
+                                            "seconds_per_epoch", "out_dir", "device", "figures",
+                                            "test_accuracy_final", "test_loss_final")}
         return {**d, "history": self.history.to_dict()}
 
     @classmethod
@@ -249,10 +254,13 @@ class TorchRun:
                                   f"history says {history.best_epoch}; delete {out} and rerun")
         test_loss, test_acc = (evaluate(best, *self.data["test"], self.criterion) if test
                                else (math.nan, math.nan))
+        final_loss, final_acc = (evaluate(self.model, *self.data["test"], self.criterion) if test
+                                 else (math.nan, math.nan))  # self.model: after the last epoch
         history.save(out)
         result = TrainResult(config=self.cfg.to_dict(), seed=self.seed, history=history,
                              test_accuracy=test_acc, test_loss=test_loss,
-                             seconds_per_epoch=float(np.mean(history.metrics["epoch_seconds"])),
+                             test_accuracy_final=final_acc, test_loss_final=final_loss,
+                             seconds_per_epoch=steady_seconds(history.metrics["epoch_seconds"]),
                              out_dir=str(out), device=str(self.device),
                              figures=plot_run(history, out, title=self.cfg.describe()) if plots else {})
         self.folder.record_finished(result.to_dict())
@@ -271,16 +279,30 @@ def _load_best(out: Path, cfg: NetConfig, shape: tuple[int, int], seed: int,
     return model
 
 
+def steady_seconds(epoch_seconds: list[float]) -> float:
+    """The median of the per-epoch seconds: the steady-state epoch (a slow first epoch, with
+    one-off warm-up work, does not move it)."""
+    return float(np.median(epoch_seconds)) if len(epoch_seconds) else math.nan
+
+
 def test_best(out_dir: str | Path, dataset: Dataset, device: str = "cpu") -> dict[str, float]:
-    """``test_accuracy``/``test_loss`` of the best checkpoint of the finished run in ``out_dir``."""
+    """``test_accuracy``/``test_loss`` of the best checkpoint of the finished run in ``out_dir``,
+    and ``test_accuracy_final``/``test_loss_final`` of its final model (``last.npz``; NaN when
+    the run folder does not keep it)."""
     out = Path(out_dir)
     signature = load_json(out / CONFIG_FILE)
     cfg = NetConfig.from_dict(signature["config"])
-    model = _load_best(out, cfg, (int(dataset.n_classes), dataset.n_features), signature["seed"],
-                       device, signature)
+    shape = (int(dataset.n_classes), dataset.n_features)
+    model = _load_best(out, cfg, shape, signature["seed"], device, signature)
     X, y = as_tensors(dataset, device)["test"]
     loss, acc = evaluate(model, X, y, nn.CrossEntropyLoss())
-    return {"test_accuracy": acc, "test_loss": loss}
+    final_loss = final_acc = math.nan
+    if (out / LAST_FILE).exists():
+        final = init_model(cfg, *shape, signature["seed"], device)
+        load_checkpoint(out / LAST_FILE, final)
+        final_loss, final_acc = evaluate(final, X, y, nn.CrossEntropyLoss())
+    return {"test_accuracy": acc, "test_loss": loss, "test_accuracy_final": final_acc,
+            "test_loss_final": final_loss}
 
 
 def plot_run(history: History, out: Path, *, title: str) -> dict[str, str]:

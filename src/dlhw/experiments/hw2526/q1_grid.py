@@ -23,7 +23,7 @@ from dlhw.experiments.dataref import DataRef, load_ref
 from dlhw.experiments.figures import best_curves
 from dlhw.features import FEATURE_MAPS
 from dlhw.grid import GridResult, GridRunner, GridSpec, Member, diverged_record
-from dlhw.results import ExperimentResult
+from dlhw.results import TEST_BEST, ExperimentResult
 from dlhw.scratch import DEFAULT_KERNEL
 
 EXPERIMENT_ID = "hw2526.q1.2c"
@@ -32,14 +32,14 @@ L2_VALUES = (1e-5, 1e-3)
 BEST_FEATURES = "hog+pool4"
 ROW_METRICS = ("best_epoch", "final_train_accuracy", "final_dev_accuracy", "seconds_per_epoch")
 WHY_GRID = (
-    "Learning rates 0.0001 (the text's), 0.001 and 0.01: one decade apart, because batch-1 SGD is "
-    "sensitive to the step on a log scale. 0.0001 under-fits in 20 epochs (the weights move too "
-    "little, and more so for the HOG features, whose blocks have unit norm: their rows are shorter "
-    "than raw-pixel rows, so each step is smaller); 0.01 is near the largest step that still "
-    "improves both representations on a Fashion-MNIST slice (0.1 was worse for HOG), so the grid "
-    "brackets the best step instead of lying on one side of it. L2 penalties 0.00001 (the text's, "
-    "almost no regularisation) and 0.001 (strong enough to shrink weights noticeably over 20 "
-    "epochs) show whether the model over-fits.")
+    "Why these values (the outcomes are in the table, not assumed here). Learning rates 0.0001 "
+    "(the text's), 0.001 and 0.01: one decade apart, because what batch-1 SGD does depends on the "
+    "step on a log scale, and starting from the text's value and going up lets 20 epochs move the "
+    "weights further; the HOG blocks have unit norm, so their rows are shorter than raw-pixel rows "
+    "and the same step moves the weights less, another reason to try larger steps. L2 penalties "
+    "0.00001 (the text's, almost no regularisation) and 0.001 (a hundred times stronger): one value "
+    "that barely constrains the weights and one that does, so the grid shows whether "
+    "regularisation helps on this data.")
 
 
 def data_ref(ctx: RunContext) -> DataRef:
@@ -85,7 +85,8 @@ def train_member(member: Member, ref: DataRef) -> dict[str, Any]:
     return {"best_dev_accuracy": max(m["dev_accuracy"]), "best_epoch": hist.best_epoch,
             "epochs": hist.epochs, "final_train_accuracy": hist.last("train_accuracy"),
             "final_dev_accuracy": hist.last("dev_accuracy"), "final_train_loss": hist.last("train_loss"),
-            "seconds_per_epoch": res.seconds_per_epoch, "n_features": ds.n_features,
+            "seconds_per_epoch": res.seconds_per_epoch, "compile_seconds": res.compile_seconds,
+            "n_features": ds.n_features,
             "feature_seconds": feature_seconds}
 
 
@@ -129,7 +130,7 @@ def run(ctx: RunContext) -> ExperimentResult:
                           "l2": tuple(ctx.option("l2s", L2_VALUES))})
     result, test = run_and_test(ctx, spec, ref, EXPERIMENT_ID)
     best = result.best()
-    table = result.table(metrics=ROW_METRICS, test=test, caption=(
+    table = result.table(metrics=ROW_METRICS, test={TEST_BEST: test["test_accuracy"]}, caption=(
         f"Logistic regression (batch-1 SGD, {spec.base['epochs']} epochs) on {ref.name}: best "
         f"validation accuracy of every configuration; test accuracy of the best only."))
     result.write_table(ctx.out_dir / "grid_table", table)
@@ -138,10 +139,11 @@ def run(ctx: RunContext) -> ExperimentResult:
     fmap = FEATURE_MAPS[feats]
     return ExperimentResult(
         experiment=EXPERIMENT_ID, title="Logistic regression grid: learning rate x L2 x features",
-        dataset=ref.name, seed=ctx.seed, key_metric="test_accuracy",
+        dataset=ref.name, seed=ctx.seed, key_metric=TEST_BEST,
         metrics={"best_config": best["varied"], "best_dev_accuracy": best["metrics"]["best_dev_accuracy"],
-                 "test_accuracy": test["test_accuracy"], "best_epoch": best["metrics"].get("best_epoch"),
+                 TEST_BEST: test["test_accuracy"], "best_epoch": best["metrics"].get("best_epoch"),
                  "seconds_per_epoch": best["metrics"].get("seconds_per_epoch"),
+                 "compile_seconds": best["metrics"].get("compile_seconds"),
                  "n_configs": len(result.records),
                  "dev_accuracy_by_config": {r["id"]: r["metrics"]["best_dev_accuracy"] for r in result.records}},
         config={**spec.to_dict(), "grid_seed": ctx.seed,

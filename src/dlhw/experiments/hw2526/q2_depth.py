@@ -15,7 +15,7 @@ from dlhw.experiments.figures import plot_best_curves
 from dlhw.experiments.hw2526 import q2_width as width
 from dlhw.experiments.hw2526._sweep_options import add_depth_arguments
 from dlhw.grid import GridSpec
-from dlhw.results import ExperimentResult, load_result
+from dlhw.results import TEST_BEST, ExperimentResult, load_result
 from dlhw.training.plots import plot_series
 
 EXPERIMENT_ID = "hw2526.q2.3a"
@@ -56,7 +56,7 @@ def run(ctx: RunContext) -> ExperimentResult:
     spec = GridSpec(base=base, axes={"depth": tuple(ctx.option("depths", DEPTHS))})
     result, test, ref = width.run_sweep(ctx, spec, EXPERIMENT_ID)
     per = width.per_axis(result, "depth", TUNED)
-    grid = result.table(metrics=width.ROW_METRICS, test={"test_accuracy": test["test_accuracy"]},
+    grid = result.table(metrics=width.ROW_METRICS, test={TEST_BEST: test["test_accuracy"]},
                         caption=f"{WIDTH} units per hidden layer, hyperparameters of the best {WIDTH}-unit "
                                 f"model of q2.2a, {epochs} epochs on {ref.name}; test accuracy of the best only.")
     result.write_table(ctx.out_dir / "grid_table", grid)
@@ -75,7 +75,7 @@ def run(ctx: RunContext) -> ExperimentResult:
         entry.pop("config")  # the same for every depth: in best_config
     return ExperimentResult(
         experiment=EXPERIMENT_ID, title=EXPERIMENTS[0].title, dataset=ref.name, seed=ctx.seed,
-        key_metric="test_accuracy",
+        key_metric=TEST_BEST,
         metrics={**metrics, "per_depth": per, "best_depth": int(best["depth"]),
                  "best_config": {"depth": int(best["depth"]), "width": WIDTH, **tuned,
                                  "batch_size": base["batch_size"], "epochs": epochs}},

@@ -28,7 +28,7 @@ from dlhw.grid.ensemble import EnsembleWork, ensemble_runner
 from dlhw.grid.ray_backend import make_backend
 from dlhw.grid.store import RUN_DIR
 from dlhw.nets import NetConfig
-from dlhw.results import ExperimentResult, Table
+from dlhw.results import TEST_BEST, ExperimentResult, Table
 from dlhw.training.history import History
 
 EXPERIMENT_ID = "hw2526.q2.2a"
@@ -127,8 +127,8 @@ def best_summary(result: GridResult, test: dict[str, float]) -> tuple[dict[str, 
     best = result.best()
     history = History.load(result.root / best["id"] / RUN_DIR)
     m = best["metrics"]
-    return ({"best_dev_accuracy": m["best_dev_accuracy"], "test_accuracy": test["test_accuracy"],
-             "test_loss": test.get("test_loss"),
+    return ({"best_dev_accuracy": m["best_dev_accuracy"], TEST_BEST: test["test_accuracy"],
+             "test_loss_best": test.get("test_loss"),
              **{k: m.get(k) for k in ("best_epoch", "epochs", *ROW_METRICS[1:])},
              "best_history": {k: history.metrics[k] for k in ("train_loss", "train_accuracy",
                                                               "dev_accuracy", "dev_loss")},
@@ -144,7 +144,7 @@ def run(ctx: RunContext) -> ExperimentResult:
     result, test, ref = run_sweep(ctx, spec, EXPERIMENT_ID)
     keys = ("lr", "dropout", "l2", "optimizer", "activation")
     per = per_axis(result, "width", keys)
-    grid = result.table(metrics=ROW_METRICS, test={"test_accuracy": test["test_accuracy"]}, caption=(
+    grid = result.table(metrics=ROW_METRICS, test={TEST_BEST: test["test_accuracy"]}, caption=(
         f"One hidden layer, Adam, relu, batch 64, {epochs} epochs on {ref.name}: best validation "
         f"accuracy of each configuration; bold: the best of each width; test accuracy of the best only."))
     grid.highlight = sorted(best_per(result, "width").values())
@@ -164,7 +164,7 @@ def run(ctx: RunContext) -> ExperimentResult:
         ylabel="accuracy", title="Best model of each width")[0]
     return ExperimentResult(
         experiment=EXPERIMENT_ID, title=EXPERIMENTS[0].title, dataset=ref.name, seed=ctx.seed,
-        key_metric="test_accuracy",
+        key_metric=TEST_BEST,
         metrics={**metrics, "per_width": per, "best_width": int(best["width"]),
                  "best_config": {k: best[k] for k in ("width", *keys, "batch_size", "epochs")}},
         config={**spec.to_dict(), "grid_seed": ctx.seed, "device": ctx.device,
