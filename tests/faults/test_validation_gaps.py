@@ -100,10 +100,10 @@ def test_non_numeric_metric_is_not_printed_into_the_report(tmp_path):
 
     save_result(tmp_path / "hw2122.q3.1a" / "seed0", ExperimentResult(
         experiment="hw2122.q3.1a", title="t", dataset="fashion-mnist", seed=0,
-        metrics={"test_accuracy": "0.99 (trust me)"}, key_metric="test_accuracy"))
+        metrics={"test_accuracy_final": "0.99 (trust me)"}, key_metric="test_accuracy_final"))
     src = load_sources(tmp_path, tmp_path / "rep")
     assert src.results["hw2122.q3.1a"] is None
-    assert "metric test_accuracy is '0.99 (trust me)', not a number" in src.problems["hw2122.q3.1a"]
+    assert "metric test_accuracy_final is '0.99 (trust me)', not a number" in src.problems["hw2122.q3.1a"]
 
 
 def test_grid_record_of_another_configuration_is_refused(tmp_path):
