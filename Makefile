@@ -25,7 +25,7 @@ PY312_VENV := .venv-py312
 # DLHW_DATA_DIR may point at a folder with the data sets (CI: ../shared/data).
 export DLHW_DATA_DIR
 
-.PHONY: reproduce test test-min test-py312 venv clean
+.PHONY: reproduce test lint test-min test-py312 venv clean
 
 # $(call install_torch,VENV_BIN,VERSION): torch==VERSION from $(TORCH_INDEX) if it answers, else
 # from the default index (which on this project's CI finds the CPU wheel on disk).
@@ -50,6 +50,10 @@ venv: $(STAMP)
 
 reproduce: $(STAMP)
 	$(BIN)/dlhw reproduce --jobs $(JOBS) $(REPRODUCE_ARGS)
+
+lint: $(STAMP)
+	# ruff pinned in the dev extra; the rules are in pyproject.toml's [tool.ruff]
+	$(BIN)/ruff check .
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)

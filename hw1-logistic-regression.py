@@ -1,5 +1,7 @@
 #!/usr/bin/env python
-"""Deep Learning HW1 (2025-26), Q1 logistic_regression in numpy: `python hw1-logistic-regression.py --help`."""
+"""Deep Learning HW1 (2025-26), Q1 logistic_regression in numpy.
+
+`python hw1-logistic-regression.py --help`."""
 import sys
 from pathlib import Path
 

@@ -130,9 +130,12 @@ COMPILE_SNIPPET = """
 import time, numpy as np
 from dlhw.scratch import make_model
 rng = np.random.default_rng(0)
-X = rng.integers(0, 256, (20, 30)) / 256; yc = rng.integers(0, 3, 20); yr = rng.random(20)  # pixel-like: every path
-models = [("perceptron", dict(n_classes=3, n_features=30), yc), ("logistic_regression", dict(n_classes=3, n_features=30), yc),
-          ("mlp", dict(n_classes=3, n_features=30, hidden_size=4), yc), ("linear_regression", dict(n_features=30), yr),
+X = rng.integers(0, 256, (20, 30)) / 256  # pixel-like: every path
+yc = rng.integers(0, 3, 20); yr = rng.random(20)
+models = [("perceptron", dict(n_classes=3, n_features=30), yc),
+          ("logistic_regression", dict(n_classes=3, n_features=30), yc),
+          ("mlp", dict(n_classes=3, n_features=30, hidden_size=4), yc),
+          ("linear_regression", dict(n_features=30), yr),
           ("nn", dict(n_features=30, hidden_size=4), yr)]
 start = time.perf_counter()
 for kind, cfg, y in models:
@@ -180,7 +183,8 @@ def main() -> None:
         fl.encode(X)
         print(f"uint8 encoding of the linear models' X ({X.dtype}): {time.perf_counter() - start:.3f} s, "
               f"once per data array")
-    print("\n| model | fast kernel | path | numpy s/epoch | fast s/epoch | speed-up | fast GFLOP/s | % peak |")
+    print("\n| model | fast kernel | path | numpy s/epoch | fast s/epoch | speed-up | fast GFLOP/s | % peak "
+          "|")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for name in args.models:
         for row in time_case(name, data, args.n_ref, args.kernels, peak, args.repeat):

@@ -66,7 +66,8 @@ def cases(mlp_epochs: int = 20) -> list[Case]:
 def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
     """Seconds of one fresh process running ``argv`` (it must succeed)."""
     start = time.perf_counter()
-    proc = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False,
+    proc = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          check=False,
                           text=True)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:

@@ -6,7 +6,8 @@ from dlhw.labels import axis_label, config_label, humanize, metric_label, settin
 
 def test_metric_labels():
     assert metric_label("dev_accuracy") == "validation accuracy"
-    assert metric_label("max_abs_error_closed_form_vs_general") == "largest error, closed form vs general algorithm"
+    assert (metric_label("max_abs_error_closed_form_vs_general")
+            == "largest error, closed form vs general algorithm")
     assert humanize("final_dev_rmse") == "final validation RMSE"
     assert axis_label("distance_to_analytic").startswith("$")
 
@@ -20,4 +21,5 @@ def test_config_ids_read_as_settings():
     assert config_label("variant=hidden-size=100-2db29033") == "hidden units 100"
     assert config_label("variant=default-9fbc1ea9") == "variant default"
     assert config_label("hw2122.q3.1a") == "hw2122.q3.1a"  # not an id: unchanged
-    assert settings_text({"lr": 1e-05, "l2": 0.0, "dropout": 0.3}) == "learning rate 1e-05, L2 penalty 0, dropout 0.3"
+    assert settings_text({"lr": 1e-05, "l2": 0.0,
+                          "dropout": 0.3}) == "learning rate 1e-05, L2 penalty 0, dropout 0.3"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -96,7 +97,8 @@ def test_verbose_prints_one_line_per_epoch(tmp_path):
 
 def test_epoch_line_and_postfix():
     row = {"train_loss": 0.5, "train_accuracy": 0.75, "dev_accuracy": 0.7, "epoch_seconds": 1.25}
-    assert epoch_line(2, 20, row, "m") == "m: epoch 2/20: train loss 0.5000 | train acc 0.7500 | val acc 0.7000 (1.2 s)"
+    assert epoch_line(2, 20, row,
+                      "m") == "m: epoch 2/20: train loss 0.5000 | train acc 0.7500 | val acc 0.7000 (1.2 s)"
     assert bar_postfix({**row, "test_accuracy": 0.1}) == {"train_loss": "0.5000", "train_acc": "0.7500",
                                                         "val_acc": "0.7000"}
 
@@ -111,10 +113,8 @@ def test_verbosity_levels_and_flags_on_every_command(capsys):
     configure(0)
     for argv in (["list", "-q"], ["data", "list", "-v"], ["report", "--help"], ["reproduce", "--help"],
                  ["data", "fetch", "--help"]):
-        try:
+        with contextlib.suppress(SystemExit):
             main(argv)
-        except SystemExit:
-            pass
         out = capsys.readouterr().out
         if "--help" in argv:
             assert "-v, --verbose" in out and "-q, --quiet" in out, argv

@@ -215,7 +215,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="dlhw", description="Deep Learning HW1 (2021-22, 2025-26), reproducibly.")
+    p = argparse.ArgumentParser(prog="dlhw", description="Deep Learning HW1 (2021-22, 2025-26), "
+                                                         "reproducibly.")
     p.add_argument("--version", action="version", version=f"dlhw {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("run", help="run one experiment: dlhw run ID [options]", add_help=False)

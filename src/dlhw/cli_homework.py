@@ -85,7 +85,8 @@ def main_q2(argv: list[str] | None = None) -> int:
         result, out = _execute(Q2_IDS[args.model], args, opts, show)
         m = result.metrics
         if "analytic_test_rmse" in m:
-            print(f"Analytic solution - train: {m['analytic_train_rmse']:.3f} | test: {m['analytic_test_rmse']:.3f}")
+            print(f"Analytic solution - train: {m['analytic_train_rmse']:.3f} | test: "
+                  f"{m['analytic_test_rmse']:.3f}")
         print(f"Final loss - train: {m['train_rmse']:.3f} | test: {m['test_rmse']:.3f}")
         if len(m.get("seeds", [])) > 1:
             bad = f"; collapsed: {m['collapsed_runs']} of {m['n_seeds']}" if "collapsed_runs" in m else ""
@@ -146,7 +147,8 @@ def _parser_2526(kind: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description=f"2025-26 {exp_id} (numpy)")
     p.add_argument("--epochs", default=20, type=int, help="number of epochs to train for")
     if kind != "perceptron":
-        p.add_argument("--learning-rate", type=float, default=0.0001 if kind == "logistic_regression" else 0.001)
+        p.add_argument("--learning-rate", type=float,
+                       default=0.0001 if kind == "logistic_regression" else 0.001)
     if kind == "logistic_regression":
         p.add_argument("--l2-penalty", type=float, default=0.00001)
     if kind == "mlp":

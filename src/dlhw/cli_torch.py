@@ -3,7 +3,8 @@
 Each trains one configuration with :func:`dlhw.training.torch_loop.train_torch` (best-validation
 checkpoint, resumable: rerunning a finished command reuses its stored run), prints the training
 loss and validation accuracy per epoch, then, as the skeletons do, ``Final test acc`` of the model
-after the last epoch, and one more line with the best-validation checkpoint's; and saves the plots (``loss``, ``accuracy``; PNG and PDF) in its output folder.
+after the last epoch, and one more line with the best-validation checkpoint's; and saves the plots
+(``loss``, ``accuracy``; PNG and PDF) in its output folder.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def _train(prog: str, cfg: NetConfig, dataset: str, args: argparse.Namespace) ->
     check_device(args.device)
     ds = load(dataset, data_dir=data_dir_of(args.data_path), dtype=np.float32)
     ds = ds.subset(QUICK_TRAIN_ROWS, QUICK_EVAL_ROWS) if args.quick else ds
-    out = Path(args.out_dir or Path("runs") / prog.removesuffix(".py") / ds.name / f"{cfg.slug()}-s{args.seed}")
+    default = Path("runs") / prog.removesuffix(".py") / ds.name / f"{cfg.slug()}-s{args.seed}"
+    out = Path(args.out_dir or default)
     print(f"{prog}: {cfg.slug()} on {ds.describe()}")
     shown: list[int] = []
     result = train_torch(cfg, ds, out_dir=out, seed=args.seed, device=args.device,

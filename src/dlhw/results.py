@@ -70,7 +70,7 @@ class ExperimentResult:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "ExperimentResult":
+    def from_dict(cls, d: dict[str, Any]) -> ExperimentResult:
         d = dict(d)
         d["tables"] = {k: Table(**v) for k, v in d.get("tables", {}).items()}
         metrics = dict(d.get("metrics", {}))
@@ -113,7 +113,7 @@ def run_metadata() -> dict[str, Any]:
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
         "processor": platform.processor() or platform.machine(),
-        "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
 
 

@@ -30,7 +30,8 @@ def _cases():
     yield "softmax", k2.softmax2, k2.softmax2_derivative, softmax, softmax_jacobian
     yield "sparsemax", k2.sparsemax2, k2.sparsemax2_derivative, sparsemax, sparsemax_jacobian
     for b in B_VALUES:
-        yield (f"relumax b={b}", lambda t, b=b: k2.relumax2(t, b), lambda t, b=b: k2.relumax2_derivative(t, b),
+        yield (f"relumax "
+               f"b={b}", lambda t, b=b: k2.relumax2(t, b), lambda t, b=b: k2.relumax2_derivative(t, b),
                lambda z, b=b: relumax(z, b), lambda z, b=b: relumax_jacobian(z, b))
 
 

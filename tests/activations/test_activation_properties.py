@@ -109,7 +109,8 @@ def test_zero_temperature_limit_is_one_hot(name, z, b):
     assume(gap > 1e-3)
     e_k = np.eye(len(z))[np.argmax(z)]
     errors = [np.abs(MAPS[name](z / (gap / n), b) - e_k).max() for n in (1, 4, 16, 64, 256)]
-    assert all(a >= c - 1e-15 for a, c in itertools.pairwise(errors))  # no increase (up to rounding) as T decreases
+    assert all(a >= c - 1e-15 for a,
+               c in itertools.pairwise(errors))  # no increase (up to rounding) as T decreases
     if name == "softmax":  # off-max mass <= (K-1) exp(-gap / T)
         assert errors[-1] <= (len(z) - 1) * np.exp(-256.0) * (1 + 1e-9)
     else:  # sparse maps are exactly one-hot once gap / T >= 1 (sparsemax) or >= b (relumax)

@@ -49,7 +49,8 @@ def test_torch_matches_numpy(name, shape, dim, device, seed):
     z_np, v_np = z.detach().cpu().numpy(), v.cpu().numpy()
     np.testing.assert_allclose(p.detach().cpu().numpy(), NP_MAPS[name](z_np, dim), rtol=0, atol=1e-14)
     jac = A.sparsemax_jacobian if name == "sparsemax" else (lambda x: A.relumax_jacobian(x, 0.7))
-    zl, vl = np.moveaxis(z_np, dim, -1).reshape(-1, shape[dim]), np.moveaxis(v_np, dim, -1).reshape(-1, shape[dim])
+    zl, vl = np.moveaxis(z_np, dim, -1).reshape(-1, shape[dim]), np.moveaxis(v_np, dim,
+                                                                             -1).reshape(-1, shape[dim])
     expected = np.stack([vr @ jac(zr) for zr, vr in zip(zl, vl)])
     got = np.moveaxis(z.grad.cpu().numpy(), dim, -1).reshape(-1, shape[dim])
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)

@@ -6,6 +6,7 @@ of its numbers, in the templates' formats) or is one of the templates' stated co
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from itertools import permutations
@@ -33,7 +34,8 @@ CONTRADICTIONS = [
     ("rises monotonically", "falls monotonically"),
     ("Wider layers help", "barely matters"),
 ]
-CONVERGENCE_ANSWERS = ("Yes, to 100%", "It appears to", "Not visibly", "Not in the measured series", "cannot show it",
+CONVERGENCE_ANSWERS = ("Yes, to "
+                       "100%", "It appears to", "Not visibly", "Not in the measured series", "cannot show it",
                        "already levelled off")
 # Numbers the templates state themselves (thresholds, the text's settings, a citation).
 CONSTANTS = {"0", "1", "2", "5", "90", "95", "100", "0.5", "0.1", "0.001", "2017", "32"}
@@ -52,10 +54,8 @@ def _numbers(obj) -> list[float]:
         return [float(obj)] if math.isfinite(obj) else []
     if isinstance(obj, dict):
         for k, v in obj.items():
-            try:
+            with contextlib.suppress(ValueError):
                 out.append(float(k))
-            except ValueError:
-                pass
             out += _numbers(v)
     if isinstance(obj, list):
         out.append(float(len(obj)))  # "over 3 seeds"
@@ -117,18 +117,21 @@ def sweep(draw, exp_id: str, axis: str, values: tuple[int, ...]):
 @st.composite
 def regressions(draw):
     def rec(exp_id, extra):
-        return _result(exp_id, {"train_rmse": draw(rmse), "test_rmse": draw(rmse), "best_test_rmse": draw(rmse),
+        return _result(exp_id, {"train_rmse": draw(rmse), "test_rmse": draw(rmse),
+                                "best_test_rmse": draw(rmse),
                                 "epochs": 150, "best_epoch": 150, **extra})
 
     seeds = sorted(draw(st.sets(st.sampled_from([0, 1, 2, 3, 42]), min_size=1, max_size=5)))
     study = {"headline_seed": seeds[0], "seeds": seeds, "test_rmse_median": draw(rmse),
              "test_rmse_min": draw(rmse), "test_rmse_max": draw(rmse)}
-    linear = rec("hw2122.q2.2a", {**study, "analytic_train_rmse": draw(rmse), "analytic_test_rmse": draw(rmse),
+    linear = rec("hw2122.q2.2a", {**study, "analytic_train_rmse": draw(rmse),
+                                  "analytic_test_rmse": draw(rmse),
                                   "initial_distance_to_analytic": draw(rmse) * 10,
                                   "final_distance_to_analytic": draw(rmse)})
     bad = draw(st.integers(0, len(seeds)))
     net = rec("hw2122.q2.2b", {**study, "train_target_std": draw(rmse),
-                               "active_hidden_fraction_train": draw(st.sampled_from([0.0, 3e-5, 0.004, 0.2, 0.6])),
+                               "active_hidden_fraction_train": draw(st.sampled_from([0.0, 3e-5, 0.004, 0.2,
+                                                                                     0.6])),
                                "collapsed_runs": bad, "collapsed_seeds": seeds[:bad],
                                "train_rmse_median_healthy": draw(rmse) if bad < len(seeds) else float("nan"),
                                "test_rmse_median_healthy": draw(rmse) if bad < len(seeds) else float("nan")})

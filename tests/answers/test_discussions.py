@@ -67,7 +67,8 @@ def test_width_increasing_with_diminishing_returns():
     train = DISCUSSIONS["hw2526.q2.2c"]({"hw2526.q2.2a": res})
     assert "85.0% at width 16" in train and "97.0% at width 256" in train
     assert "did consistently improve" in train and "(width 256) is still 3.0 points short of 100%" in train
-    assert "It appears to: the gains shrink (5.0 points for the first step, 1.0 point for the last)" in train and "Universal Approximation Theorem" in train
+    assert "It appears to: the gains shrink (5.0 points for the first step, 1.0 point for the last)" in train
+    assert "Universal Approximation Theorem" in train
 
 
 def test_width_not_monotone():
@@ -95,7 +96,8 @@ def test_width_flat():
 
 def test_best_model_still_improving_and_generalising():
     res = _width_run([0.80, 0.84, 0.86, 0.87, 0.875], [0.85] * 5, final_train_accuracy=0.89,
-                     final_dev_accuracy=0.875, best_history={"train_loss": [2.0, 1.5, 1.2, 1.0, 0.9, 0.8, 0.7]})
+                     final_dev_accuracy=0.875, best_history={"train_loss": [2.0, 1.5, 1.2, 1.0, 0.9, 0.8,
+                                                                            0.7]})
     text = DISCUSSIONS["hw2526.q2.2b"]({"hw2526.q2.2a": res})
     assert "width 256" in text and "87.5% validation accuracy" in text
     assert "highest at the last epoch (30 of 30)" in text and "more epochs might still help" in text
@@ -277,6 +279,7 @@ def test_every_seed_collapsed_gives_no_comparison():
 def test_width_convergence_question_is_always_answered():
     q = "Is the training accuracy converging to a value as the width grows?"
     for train in ([0.80, 0.85, 0.88, 0.89, 0.895], [0.80, 0.82, 0.84, 0.86, 0.88],
-                  [0.90, 0.85, 0.95, 0.80, 0.91], [0.9, 0.901, 0.902, 0.9, 0.901], [0.9, 0.95, 0.97, 0.99, 1.0]):
+                  [0.90, 0.85, 0.95, 0.80, 0.91], [0.9, 0.901, 0.902, 0.9, 0.901], [0.9, 0.95, 0.97, 0.99,
+                                                                                    1.0]):
         text = DISCUSSIONS["hw2526.q2.2c"]({"hw2526.q2.2a": _width_run([0.8] * 5, train)})
         assert q in text

@@ -55,7 +55,8 @@ def test_least_squares_training_error_identity(rng):
     mse = lambda w: float(np.mean((X @ w - y) ** 2))  # noqa: E731
     for _ in range(20):
         w = w_star + rng.normal(scale=rng.uniform(0.01, 3), size=w_star.size)
-        assert np.isclose(mse(w) - mse(w_star), F.least_squares_excess_mse(X, w, w_star), rtol=1e-9, atol=1e-12)
+        assert np.isclose(mse(w) - mse(w_star), F.least_squares_excess_mse(X, w, w_star), rtol=1e-9,
+                          atol=1e-12)
         assert mse(w) >= mse(w_star)
     # the identity needs w* to solve the normal equations: with another w* it fails
     w_bad = w_star + 0.3

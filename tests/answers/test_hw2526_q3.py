@@ -54,7 +54,8 @@ def test_relu_is_orthant_projection(rng):
         # the decomposition used in the proof: ||y - z||^2 - ||y* - z||^2 = ||y - y*||^2 + 2 sum c_i
         c = (Y - y_star) * (y_star - z)  # (2000, 6), every entry >= 0
         assert np.all(c >= 0)
-        assert np.allclose(obj - np.sum((y_star - z) ** 2), np.sum((Y - y_star) ** 2, axis=1) + 2 * c.sum(axis=1))
+        assert np.allclose(obj - np.sum((y_star - z) ** 2), np.sum((Y - y_star) ** 2,
+                                                                   axis=1) + 2 * c.sum(axis=1))
 
 
 def test_orthant_projection_check_rejects_wrong_maps(rng):
@@ -78,7 +79,8 @@ def test_zero_temperature_limits(rng):
         z = _distinct_logits(rng, 6, b=0.7)
         e_k = np.eye(6)[np.argmax(z)]
         t_sp = F.sparsemax_onehot_temperature(z)
-        assert np.array_equal(A.sparsemax(z / (0.999 * t_sp)), e_k) and np.array_equal(A.sparsemax(z / (t_sp / 3)), e_k)
+        assert np.array_equal(A.sparsemax(z / (0.999 * t_sp)),
+                              e_k) and np.array_equal(A.sparsemax(z / (t_sp / 3)), e_k)
         assert not np.array_equal(A.sparsemax(z / (1.01 * t_sp)), e_k)  # the threshold is sharp
         for b in (0.3, 1.0, 4.0):
             t_rm = F.relumax_onehot_temperature(z, b)
@@ -120,11 +122,11 @@ def test_k2_closed_forms_match_the_maps(b):
     assert np.allclose(k2.sparsemax2(T_GRID), _second(A.sparsemax))
     assert np.allclose(k2.relumax2(T_GRID, b), _second(A.relumax, b))
     # the piecewise forms written in q3_3.typ
-    pos, neg = (T_GRID >= 0) & (T_GRID < b), (T_GRID < 0) & (T_GRID > -b)
+    pos, neg = (T_GRID >= 0) & (b > T_GRID), (T_GRID < 0) & (-b < T_GRID)
     assert np.allclose(k2.relumax2(T_GRID[pos], b), b / (2 * b - T_GRID[pos]))
     assert np.allclose(k2.relumax2(T_GRID[neg], b), (T_GRID[neg] + b) / (T_GRID[neg] + 2 * b))
-    assert np.allclose(k2.relumax2(T_GRID[T_GRID >= b], b), 1.0)
-    assert np.allclose(k2.relumax2(T_GRID[T_GRID <= -b], b), 0.0)
+    assert np.allclose(k2.relumax2(T_GRID[b <= T_GRID], b), 1.0)
+    assert np.allclose(k2.relumax2(T_GRID[-b >= T_GRID], b), 0.0)
 
 
 @pytest.mark.parametrize("b", [0.25, 1.0, 2.5])

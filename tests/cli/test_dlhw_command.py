@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 
@@ -58,7 +59,8 @@ def test_run_options_are_typed_and_give_the_context(tmp_path):
 
     args = build_parser().parse_args(["reproduce", "--seed", "3", "--runs-dir", str(tmp_path), "--quick"])
     ctx = run_options(args).context("hw2122.q3.1a", {"lr": 0.1})
-    assert ctx.out_dir == tmp_path / "hw2122.q3.1a" / "seed3-quick-opts-c924a5f4" and ctx.runs_root == tmp_path
+    assert ctx.out_dir == tmp_path / "hw2122.q3.1a" / "seed3-quick-opts-c924a5f4"
+    assert ctx.runs_root == tmp_path
     assert (ctx.seed, ctx.quick, ctx.options, ctx.epochs) == (3, True, {"lr": 0.1}, None)
 
 
@@ -76,10 +78,8 @@ def test_model_options_are_offered_where_they_apply(capsys):
     for exp_id, shown, hidden in (("hw2122.q3.1a", (), ("--hidden-size", "--l2-penalty")),
                                   ("hw2122.q3.1b", ("--l2-penalty",), ("--hidden-size",)),
                                   ("hw2122.q3.2b", ("--hidden-size",), ("--l2-penalty",))):
-        try:
+        with contextlib.suppress(SystemExit):
             main(["run", exp_id, "--help"])
-        except SystemExit:
-            pass
         out = capsys.readouterr().out
         assert all(o in out for o in shown) and not any(o in out for o in hidden), exp_id
 

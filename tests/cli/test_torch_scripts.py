@@ -24,7 +24,8 @@ def test_hw1_q4_mlp_prints_epochs_and_test_accuracy(tmp_path, data_dir, capsys):
     from dlhw.experiments.base import QUICK_EVAL_ROWS, QUICK_TRAIN_ROWS
     from dlhw.training.torch_loop import test_best
 
-    ds = load("fashion-mnist", data_dir=str(data_dir), dtype="float32").subset(QUICK_TRAIN_ROWS, QUICK_EVAL_ROWS)
+    ds = load("fashion-mnist", data_dir=str(data_dir), dtype="float32").subset(QUICK_TRAIN_ROWS,
+                                                                               QUICK_EVAL_ROWS)
     scores = test_best(tmp_path, ds)
     assert f"Final test acc: {scores['test_accuracy_final']:.4f}" in out
     best_epoch = json.loads((tmp_path / "best.json").read_text())["meta"]["epoch"]

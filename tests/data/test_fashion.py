@@ -29,7 +29,8 @@ def test_split_indices_match_the_course(fashion, data_dir):
     assert dev_idx[0] == perm[0] and train_idx[0] == perm[10000]
     assert len(set(train_idx) | set(dev_idx)) == 60000
     # the first dev row and first train row are those training images, in file order
-    raw = gzip.open(data_dir / "fashion-mnist" / "train-images-idx3-ubyte.gz").read()
+    with gzip.open(data_dir / "fashion-mnist" / "train-images-idx3-ubyte.gz") as fh:
+        raw = fh.read()
     images = np.frombuffer(raw, np.uint8, offset=16).reshape(60000, 784)
     np.testing.assert_array_equal(fashion.dev[0][0], images[perm[0]] / 256)
     np.testing.assert_array_equal(fashion.train[0][0], images[perm[10000]] / 256)

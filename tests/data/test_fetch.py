@@ -87,7 +87,8 @@ def test_official_hash_is_checked(server, tmp_path, monkeypatch):
     www, url = server
     (www / "file.bin").write_bytes(b"payload")
     good = "md5:" + hashlib.md5(b"payload").hexdigest()
-    monkeypatch.setitem(fetch_mod.SOURCES, "ames", _one("AmesHousing.txt", f"{url}/file.bin", "md5:" + "0" * 32))
+    monkeypatch.setitem(fetch_mod.SOURCES, "ames", _one("AmesHousing.txt", f"{url}/file.bin",
+                                                        "md5:" + "0" * 32))
     with pytest.raises(DataError, match="failed its checksum"):
         fetch("ames", dest_dir=tmp_path / "a", progress=False)
     assert not (tmp_path / "a" / "AmesHousing.txt").exists()

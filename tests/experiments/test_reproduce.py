@@ -139,7 +139,8 @@ def test_fashion_mnist_is_not_suggested_when_it_is_missing_too(tmp_path, monkeyp
         raise AssertionError("must not run")
 
     exps = [Experiment("hw2526.zz1", "needs letters", "hw2526", never, datasets=("emnist-letters",))]
-    monkeypatch.setattr(rp, "plan", lambda opts, homework: (exps, {"hw2526.zz1": "missing data: emnist-letters"}))
+    monkeypatch.setattr(rp, "plan", lambda opts, homework: (exps, {"hw2526.zz1": "missing data: "
+                                                                                 "emnist-letters"}))
     monkeypatch.setattr(data, "find", lambda name, data_dir=None: None)
     assert rp.reproduce(_args(tmp_path), reports_dir=tmp_path / "reports") == 1
     out = capsys.readouterr().out

@@ -62,7 +62,8 @@ def test_quick_run_writes_the_contract(exp_id, data_dir, tmp_path):
     key = result.metrics[result.key_metric]
     assert (0.3 < key <= 1.0) if result.key_metric.startswith("test_accuracy") else (0 < key < 100)
     if "test_accuracy_final" in metrics:  # the headline is the test accuracy the text asks for
-        assert result.key_metric == {"hw2122": "test_accuracy_final", "hw2526": "test_accuracy_best"}[exp_id[:6]]
+        assert result.key_metric == {"hw2122": "test_accuracy_final",
+                                     "hw2526": "test_accuracy_best"}[exp_id[:6]]
         assert "test_accuracy" not in result.metrics
     if "per_seed" in metrics:  # the seed study: 5 seeds incl. the skeleton's 42 and the headline 0
         assert result.metrics["seeds"] == [0, 1, 2, 3, 42] and result.metrics["headline_seed"] == 0
@@ -102,7 +103,8 @@ def test_hw1_q3_prints_the_skeletons_lines(data_dir, tmp_path):
     (run,) = (tmp_path / "runs" / "hw2122.q3.1a").glob("seed42-quick-*")  # the skeleton's seed 42
     result = load_result(run)
     assert result.experiment == "hw2122.q3.1a"
-    assert final == f"{result.metrics['test_accuracy_final']:.4f}" and best == f"{result.metrics['test_accuracy_best']:.4f}"
+    assert final == f"{result.metrics['test_accuracy_final']:.4f}"
+    assert best == f"{result.metrics['test_accuracy_best']:.4f}"
     assert result.config["learning_rate"] == 1.0  # the text's perceptron: no learning rate
 
 

@@ -6,6 +6,7 @@ Importable by spawned workers and by ``python -c`` children (the suite puts this
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -67,10 +68,8 @@ def wait_for(predicate, timeout: float, interval: float = 0.05) -> bool:
 
 def kill9(proc: subprocess.Popen) -> None:
     """``kill -9`` the process (only it, not its group) and reap it."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     proc.communicate(timeout=30)
 
 

@@ -45,7 +45,8 @@ SCRIPT = textwrap.dedent("""
 def _expected(tmp_path: Path) -> dict:
     import numpy as np
 
-    work = lambda m: {"best_dev_accuracy": 0.25 + m.params["lr"] + float(np.random.default_rng(m.seed).random())}
+    work = lambda m: {  # noqa: E731 - a lambda on purpose: what a notebook would pass
+        "best_dev_accuracy": 0.25 + m.params["lr"] + float(np.random.default_rng(m.seed).random())}
     result = run_grid(SPEC, work, tmp_path / "serial", jobs=1, progress=False)
     return {r["id"]: r["metrics"] for r in result.records}
 

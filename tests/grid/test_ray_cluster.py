@@ -34,7 +34,7 @@ from dlhw.grid import GridRunner, GridSpec, SerialBackend
 from dlhw.io import load_json, load_npz
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install dlhw[distributed])")
-from ray.cluster_utils import Cluster
+from ray.cluster_utils import Cluster  # noqa: E402 - after the importorskip that guards it
 
 HERE = Path(__file__).resolve().parent
 NODE = {"num_cpus": 1, "node_ip_address": "127.0.0.1", "include_dashboard": False,
@@ -268,7 +268,8 @@ import sys
 from dlhw.grid import GridRunner, GridSpec
 from dlhw.grid.ray_backend import RayBackend
 from ray_toy import slow
-spec = GridSpec(base={"sleep": 1.0, "log": sys.argv[2]}, axes={"lr": (1e-4, 1e-3, 1e-2, 1e-1), "l2": (0.0, 1e-3)})
+spec = GridSpec(base={"sleep": 1.0, "log": sys.argv[2]},
+                axes={"lr": (1e-4, 1e-3, 1e-2, 1e-1), "l2": (0.0, 1e-3)})
 GridRunner(sys.argv[3], fn=slow, backend=RayBackend(sys.argv[1]), progress=False).run(spec)
 """
 
@@ -294,7 +295,8 @@ def test_driver_killed_mid_grid_then_rerun_keeps_finished_members(cluster, tmp_p
     subprocess.run(cmd, check=True, timeout=DEADLINE, stdout=subprocess.DEVNULL)
     after = attempts(log)[len(before):]  # the rerun's attempts
 
-    assert {p.parent.name: p.read_bytes() for p in root.glob("*/record.json") if p.parent.name in kept} == kept
+    records = {p.parent.name: p.read_bytes() for p in root.glob("*/record.json")}
+    assert {k: v for k, v in records.items() if k in kept} == kept
     assert len(list(root.glob("*/record.json"))) == 8
     rerun = [i for i, *_ in after]
     assert not set(rerun) & set(kept)  # finished members were kept, not rerun
@@ -337,7 +339,8 @@ def test_worker_node_killed_mid_task_the_grid_completes(cluster, tmp_path):
     assert killed, "no task started on a worker node"
     retried = [s for s in starts if s[0] == killed["member"]]
     assert len(retried) == 2 and retried[1][1] != killed["node"]  # rerun on the other node
-    assert result.complete and sorted(i for ids in runner.dispatched for i in ids) == sorted(c.id for c in spec.expand())
+    assert result.complete
+    assert sorted(i for ids in runner.dispatched for i in ids) == sorted(c.id for c in spec.expand())
     assert len(starts) == 7  # six members, one of them twice
     assert sorted(e[0] for e in ends) == sorted(c.id for c in spec.expand())  # each finished once
     assert result.table(["seed_echo"]).rows == expected.table(["seed_echo"]).rows

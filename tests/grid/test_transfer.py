@@ -85,7 +85,8 @@ def test_a_detached_grid_writes_only_through_the_driver_and_equals_the_local_one
 def test_a_failing_member_is_recorded_with_its_message_and_the_rest_goes_on(tmp_path):
     log = tmp_path / "log"
     log.mkdir()
-    spec = GridSpec(base={"sleep": 0.0, "log": str(log), "l2": 0.0}, axes={"lr": (1e-3, 1e-2), "fail": (False, True)})
+    spec = GridSpec(base={"sleep": 0.0, "log": str(log), "l2": 0.0}, axes={"lr": (1e-3, 1e-2),
+                                                                           "fail": (False, True)})
     runner = GridRunner(tmp_path / "g", fn=slow, backend=DetachedSerial(), progress=False)
     with pytest.raises(GridError, match="2 of 4 configurations failed"):
         runner.run(spec)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from dlhw.testing.reports import fabricate
 from dlhw.errors import ConfigError
 from dlhw.report import build_reports
 from dlhw.report.blocks import Heading, Paragraph
 from dlhw.report.contributions import HEADING, contribution_blocks, find_contributions
+from dlhw.testing.reports import fabricate
 
 
 def test_placeholder_is_visible_and_says_how_to_fill_it(tmp_path):

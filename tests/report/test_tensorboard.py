@@ -56,7 +56,8 @@ def test_export_writes_scalars_and_the_grid_hparams(tmp_path, capsys):
     for record in result.records:
         trial = _load(out / "runs" / "sweep" / "grid" / record["id"])
         lr = record["params"]["lr"]
-        assert [s.value for s in trial.Scalars("train_loss")] == pytest.approx([_curve(lr, e) for e in (1, 2, 3)])
+        curve = [_curve(lr, e) for e in (1, 2, 3)]
+        assert [s.value for s in trial.Scalars("train_loss")] == pytest.approx(curve)
         assert trial.Scalars("hparams/best_dev_accuracy")[0].value == pytest.approx(0.53)
         content = trial.PluginTagToContent("hparams")["_hparams_/session_start_info"]
         start = plugin_data_pb2.HParamsPluginData.FromString(content).session_start_info
@@ -81,8 +82,10 @@ def test_metrics_csv_beside_history_json(tmp_path):
     with open(tmp_path / "metrics.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["epoch", "step", "train_loss", "dev_accuracy", "epoch_seconds"]
-    assert rows == [{"epoch": "1", "step": "1", "train_loss": "0.5", "dev_accuracy": "0.75", "epoch_seconds": ""},
-                    {"epoch": "2", "step": "2", "train_loss": "0.25", "dev_accuracy": "0.8", "epoch_seconds": "1.5"}]
+    assert rows == [{"epoch": "1", "step": "1", "train_loss": "0.5", "dev_accuracy": "0.75",
+                     "epoch_seconds": ""},
+                    {"epoch": "2", "step": "2", "train_loss": "0.25", "dev_accuracy": "0.8",
+                     "epoch_seconds": "1.5"}]
     assert History.load(tmp_path).metrics["train_loss"] == [0.5, 0.25]
 
 

@@ -23,11 +23,14 @@ from dlhw.report.typst_markdown import (
     ("norm(y - z)^2 >= 0", r"\lVert y - z \rVert^{2} \geq 0"),
     ("theta in RR^(K times D), i != j", r"\theta \in \mathbb{R}^{K \times D} , i \neq j"),
     ("A = [I_K times.o phi(x)^top, I_K]", r"A = [I_{K} \otimes \phi (x)^{\top} , I_{K}]"),
-    ('"relu"(z) = op("argmin", limits: #true)_(y >= 0) f', r"\operatorname{relu} (z) = \operatorname*{argmin}_{y \geq 0} f"),
+    ('"relu"(z) = op("argmin", limits: #true)_(y >= 0) '
+     'f', r"\operatorname{relu} (z) = \operatorname*{argmin}_{y \geq 0} f"),
     ('op("diag")(p) - p p^top', r"\operatorname{diag} (p) - p p^{\top}"),
-    ('cases(1 "if" t > b, 0 "otherwise")', r"\begin{cases} 1 \text{ if } t > b \\ 0 \text{ otherwise } \end{cases}"),
+    ('cases(1 "if" t > b, 0 '
+     '"otherwise")', r"\begin{cases} 1 \text{ if } t > b \\ 0 \text{ otherwise } \end{cases}"),
     ("lambda in (0, 1], t |-> t^2", r"\lambda \in (0 , 1] , t \mapsto t^{2}"),
-    ("bold(1), hat(y), abs(t) < b, plus.minus 1, x in.not S", r"\mathbf{1} , \hat{y} , \lvert t \rvert < b , \pm 1 , x \notin S"),
+    ("bold(1), hat(y), abs(t) < b, plus.minus 1, x in.not "
+     "S", r"\mathbf{1} , \hat{y} , \lvert t \rvert < b , \pm 1 , x \notin S"),
     ("sum_(i=1)^K exp(z_i)", r"\sum_{i = 1}^{K} \exp (z_{i})"),
     ("mat(1, 2; 3, 4)", r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}"),
     ('"MSE"_"train" (w)', r"\text{MSE}_{\text{train}} (w)"),
@@ -37,7 +40,8 @@ def test_math_to_latex(typst, latex):
 
 
 def test_markup_inline_and_display_maths():
-    md = typst_to_markdown("*Gradient.* With $p = sigma(z)$, _so_\n$ nabla L = p - y. $\n+ first\n- `raw_x * y`")
+    md = typst_to_markdown("*Gradient.* With $p = sigma(z)$, _so_\n$ nabla L = p - y. $\n+ first\n- `raw_x "
+                           "* y`")
     assert md.startswith(r"**Gradient.** With $p = \sigma (z)$, *so*")
     assert "\n$$\n\\nabla L = p - y .\n$$\n" in md
     assert "\n1. first\n- `raw_x * y`" in md  # numbered list; raw text untouched
@@ -59,6 +63,8 @@ def test_every_written_answer_converts():
         assert maths, path
         for display, inline in maths:
             tex = display or inline
-            assert not re.search(r"\b(norm|op|bold|cases|abs|hat|RR|top|theta|partial)\(?\b(?<!\\\w)", tex.replace("\\", " \\")) \
-                or all(f"\\{w}" in tex for w in re.findall(r"(?<![\\\w])(theta|partial|top)\b", tex)), (path, tex)
+            assert not re.search(r"\b(norm|op|bold|cases|abs|hat|RR|top|theta|partial)\(?\b(?<!\\\w)",
+                                 tex.replace("\\", " \\")) \
+                or all(f"\\{w}" in tex for w in re.findall(r"(?<![\\\w])(theta|partial|top)\b",
+                                                           tex)), (path, tex)
             assert tex.count("{") == tex.count("}"), (path, tex)

@@ -128,13 +128,16 @@ def test_protocol_prepares_once_per_run(seed, tmp_path, monkeypatch):
     ds = Dataset("toy", train=(X, y), dev=(X[:40], y[:40]), test=(X[:40], y[:40]), n_classes=4)
     calls, used = [], []
     real_source = fl.source
-    monkeypatch.setattr(fl, "source", lambda X, dtype, enc=None: used.append(enc is not None and enc.source is X)
+    monkeypatch.setattr(fl, "source", lambda X, dtype,
+                        enc=None: used.append(enc is not None and enc.source is X)
                         or real_source(X, dtype, enc))
     model, lr = build("logistic_l2", X.shape[1], 4)
     real_prepare = model.prepare
     monkeypatch.setattr(model, "prepare", lambda *a: calls.append(1) or real_prepare(*a))
     fast = train(model, ds, epochs=3, learning_rate=lr, seed=seed, out_dir=tmp_path / "fast")
     ref_model, _ = build("logistic_l2", X.shape[1], 4)
-    ref = train(ref_model, ds, epochs=3, learning_rate=lr, seed=seed, out_dir=tmp_path / "ref", kernel="numpy")
+    ref = train(ref_model, ds, epochs=3, learning_rate=lr, seed=seed, out_dir=tmp_path / "ref",
+                kernel="numpy")
     assert calls == [1] and used == [True] * 3  # encoded once, used by every epoch
-    np.testing.assert_allclose(fast.history.metrics["train_loss"], ref.history.metrics["train_loss"], rtol=1e-12)
+    np.testing.assert_allclose(fast.history.metrics["train_loss"], ref.history.metrics["train_loss"],
+                               rtol=1e-12)

@@ -54,7 +54,7 @@ def test_kernel_itself_matches_the_per_example_kernel(c, seed):
     order = np.random.default_rng(seed).permutation(len(y))
     W_blocked, W_plain = np.zeros((6, X.shape[1])), np.zeros((6, X.shape[1]))
     factor = fp.error_factor(X.shape[1]) if c == "bound" else c
-    for epoch in range(3):
+    for _epoch in range(3):
         m_blocked = fp.perceptron_epoch(enc.codes, enc.scale, enc.row_norm, y, order, 1.0, W_blocked, factor)
         m_plain = fl.perceptron_epoch(enc.codes, enc.scale, y, order, 1.0, W_plain)
         np.testing.assert_array_equal(W_blocked, W_plain)

@@ -26,7 +26,8 @@ def test_record_and_state_belong_to_their_fingerprint(tmp_path):
     f.record_finished({"test_accuracy": 0.5})
     assert f.finished() == {"test_accuracy": 0.5} and g.finished() is None
     exc = g.record_diverged(divergence_message(2, 10.0, "mean loss nan", optimizer="sgd"))
-    assert str(exc) == "training diverged at epoch 2 (lr=10, optimizer sgd): mean loss nan; lower the learning rate"
+    assert str(exc) == ("training diverged at epoch 2 (lr=10, optimizer sgd): mean loss nan; "
+                        "lower the learning rate")
     with pytest.raises(DivergenceError, match="epoch 2"):
         g.finished()
     g.clear()
@@ -54,7 +55,8 @@ def test_lock_is_exclusive_across_processes_and_reentrant_within_one(tmp_path):
             print(exc)
     """)
     with f.lock(), f.lock():  # re-entrant
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                             check=True)
         assert f"{tmp_path} is already running (pid " in out.stdout, out.stderr
         assert (tmp_path / ".lock").exists()
     assert not (tmp_path / ".lock").exists()  # the last release removes it

@@ -26,7 +26,8 @@ def as_logits(z: Any, dim: int, name: str = "z") -> FloatArray:
     """
     arr = np.asarray(z)
     if arr.dtype.kind not in "fiub":
-        raise ShapeError(f"{name} must be a real array, got dtype {arr.dtype}; convert it with np.asarray(z, float)")
+        raise ShapeError(f"{name} must be a real array, got dtype {arr.dtype}; convert it with "
+                         f"np.asarray(z, float)")
     if arr.dtype.kind != "f" or arr.dtype.itemsize < 4:
         arr = arr.astype(np.float64)
     if arr.ndim == 0:
@@ -38,7 +39,8 @@ def as_logits(z: Any, dim: int, name: str = "z") -> FloatArray:
     if x.shape[-1] == 0:
         raise ShapeError(f"{name} has an empty axis dim={dim} (shape {arr.shape}); it needs K >= 1 entries")
     if np.isnan(x).any() or np.isposinf(x).any():
-        raise ShapeError(f"{name} contains NaN or +inf; only finite values and -inf (probability 0) are allowed")
+        raise ShapeError(f"{name} contains NaN or +inf; only finite values and -inf (probability 0) are "
+                         f"allowed")
     if np.isneginf(x).all(axis=-1).any():
         raise ShapeError(f"{name} has a slice along dim={dim} whose entries are all -inf; "
                          f"at least one entry per slice must be finite")

@@ -5,7 +5,8 @@
   the loss finite where relumax_b(z)_y = 0 (a sparse output: -log 0 = inf, with zero gradient);
   dividing by 1 + K eps makes (p + eps) / (1 + K eps) a distribution (the eps-smoothed p), so
   L is its cross-entropy, with minimum log((1 + K eps) / (1 + eps)) > 0 at p = e_y and maximum
-  log((1 + K eps) / eps) wherever p_y = 0. Its gradient is dL/dz = -J^T e_y / (p_y + eps), J the relumax Jacobian, i.e.
+  log((1 + K eps) / eps) wherever p_y = 0. Its gradient is dL/dz = -J^T e_y / (p_y + eps), J the
+  relumax Jacobian, i.e.
   dL/dz = -(w - e_k sum(w)) / (Z (p_y + eps)) with w = s * (e_y - p_y) (see relumax).
 
 Shapes: ``z`` is (K,) with an integer ``y``, or (N, K) with ``y`` (N,) integer labels.
@@ -87,7 +88,8 @@ def relumax_loss(z: Any, y: Any, b: float = 1.0, eps: float = 1e-3, reduction: s
     return _reduce(per, reduction, single)
 
 
-def relumax_loss_grad(z: Any, y: Any, b: float = 1.0, eps: float = 1e-3, reduction: str = "mean") -> FloatArray:
+def relumax_loss_grad(z: Any, y: Any, b: float = 1.0, eps: float = 1e-3,
+                      reduction: str = "mean") -> FloatArray:
     """d relumax_loss / dz = -J^T e_y / (p_y + eps) (closed form above); same shape as ``z``."""
     check_choice(reduction, "reduction", REDUCTIONS)
     eps = check_positive(eps, "eps")

@@ -153,10 +153,12 @@ def network_vs_linear(results: Mapping[str, Any]) -> str:
         out.append(_compare(nn, ln))
         return " ".join(p for p in out if p)
     m = net.metrics
-    healthy = {"train_rmse": m.get("train_rmse_median_healthy"), "test_rmse": m.get("test_rmse_median_healthy")}
+    healthy = {"train_rmse": m.get("train_rmse_median_healthy"),
+               "test_rmse": m.get("test_rmse_median_healthy")}
     if all(is_number(v) for v in healthy.values()):
         n_ok = len(m.get("seeds") or []) - int(m.get("collapsed_runs") or 0)
-        whose = f"the {n_ok} seeds whose network trained" if n_ok != 1 else "the one seed whose network trained"
+        whose = (f"the {n_ok} seeds whose network trained" if n_ok != 1
+                 else "the one seed whose network trained")
         out.append(f"A collapsed network says nothing about over-fitting, so the comparison uses the "
                    f"median over {whose} (training RMSE "
                    f"{num(healthy['train_rmse'])}, test RMSE {num(healthy['test_rmse'])}).")
@@ -196,7 +198,8 @@ def _compare(nn: dict[str, float], ln: dict[str, float], who: str = "network") -
     gap_n, gap_l = nn["test_rmse"] - nn["train_rmse"], ln["test_rmse"] - ln["train_rmse"]
     fit = ("fits the training set more closely than" if nn["train_rmse"] < ln["train_rmse"]
            else "does not fit the training set more closely than")
-    text = (f"The linear model has training RMSE {num(ln['train_rmse'])} and test RMSE {num(ln['test_rmse'])} "
+    text = (f"The linear model has training RMSE {num(ln['train_rmse'])} and test RMSE "
+            f"{num(ln['test_rmse'])} "
             f"(gap {num(gap_l)}). The {who} {fit} the linear model ({num(nn['train_rmse'])} against "
             f"{num(ln['train_rmse'])}), ")
     text += ("and also predicts the test set better" if nn["test_rmse"] < ln["test_rmse"]

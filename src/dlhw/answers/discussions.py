@@ -155,8 +155,10 @@ def _fit_reading(m: Mapping[str, Any]) -> str:
     fell = drop is not None and drop > OVERFIT_DROP
     if fell or (gap is not None and gap > LARGE_GAP):
         why = ([f"validation accuracy fell after epoch {e}"] if fell else []) + \
-              (["it fits the training set much better than unseen data"] if gap is not None and gap > LARGE_GAP else [])
-        guard = f" The best-validation checkpoint (epoch {e}) guards against the later epochs." if fell else ""
+              (["it fits the training set much better than unseen "
+                "data"] if gap is not None and gap > LARGE_GAP else [])
+        guard = (f" The best-validation checkpoint (epoch {e}) guards against the later epochs."
+                 if fell else "")
         return f"{head} Reading: the model over-fits the training data ({' and '.join(why)}).{guard}"
     if gap is not None and gap < SMALL_GAP and tr < 0.9:
         return (f"{head} Reading: the model under-fits (training and validation accuracy are close and "
@@ -165,7 +167,8 @@ def _fit_reading(m: Mapping[str, Any]) -> str:
         return (f"{head} Reading: mild over-fitting at most (a moderate gap, and validation accuracy "
                 f"did not fall after its peak).")
     why = "training and validation accuracy are close" if gap is not None else \
-        ("validation accuracy was still at its best at the end" if e >= n else "validation accuracy plateaued")
+        ("validation accuracy was still at its best at the "
+         "end" if e >= n else "validation accuracy plateaued")
     return f"{head} Reading: no sign of over-fitting ({why})."
 
 
@@ -265,7 +268,8 @@ def _regularised(res: ExperimentResult) -> str:
     if not widths:
         return ""
     plural = "s" if len(widths) > 1 else ""
-    return f"; the selected models at width{plural} {', '.join(sorted(widths, key=int))} use dropout or weight decay"
+    listed = ", ".join(sorted(widths, key=int))
+    return f"; the selected models at width{plural} {listed} use dropout or weight decay"
 
 
 def _depth_reading(t, pairs: list, res: ExperimentResult) -> str:

@@ -46,14 +46,14 @@ class Dataset:
         return (f"{self.name}: {sizes}; {self.n_features} features, {kind}, "
                 f"{self.train[0].dtype}; from {self.source or '?'}")
 
-    def subset(self, n_train: int, n_eval: int) -> "Dataset":
+    def subset(self, n_train: int, n_eval: int) -> Dataset:
         """The first ``n_train`` training rows and ``n_eval`` rows of dev and test (a quick slice)."""
         def head(split: Split | None, n: int) -> Split | None:
             return None if split is None else (split[0][:n], split[1][:n])
         return replace(self, train=head(self.train, n_train), dev=head(self.dev, n_eval),
                        test=head(self.test, n_eval))
 
-    def map_features(self, fn, name: str | None = None) -> "Dataset":
+    def map_features(self, fn, name: str | None = None) -> Dataset:
         """Apply a feature map ``fn: (n, d) -> (n, d')`` to X of every split."""
         def apply(split: Split | None) -> Split | None:
             return None if split is None else (fn(split[0]), split[1])

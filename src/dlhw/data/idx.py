@@ -23,7 +23,8 @@ def read_bytes(path: Path, fix: str) -> bytes:
         try:
             return zlib.decompress(raw, 31)  # 31: gzip header; faster than the gzip module
         except zlib.error as exc:
-            raise DataError(f"{path} is a corrupt or truncated gzip file ({exc}); delete it and {fix}") from None
+            raise DataError(f"{path} is a corrupt or truncated gzip file ({exc}); delete it and "
+                            f"{fix}") from None
     return raw
 
 

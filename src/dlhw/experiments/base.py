@@ -36,7 +36,7 @@ class Experiment:
     id: str
     title: str
     homework: str
-    run: Callable[["RunContext"], ExperimentResult]
+    run: Callable[[RunContext], ExperimentResult]
     add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
     datasets: tuple[str, ...] = ()
     covers: tuple[str, ...] = ()

@@ -17,4 +17,5 @@ from dlhw.grid.spec import Config, GridSpec, canonical_json
 from dlhw.grid.store import GridStore, Member
 
 __all__ = ["Backend", "Config", "GridError", "GridResult", "GridRunner", "GridSpec", "GridStore",
-           "Member", "diverged_record", "ProcessBackend", "SerialBackend", "canonical_json", "local_backend", "run_grid"]
+           "Member", "diverged_record", "ProcessBackend", "SerialBackend", "canonical_json", "local_backend",
+           "run_grid"]

@@ -53,7 +53,7 @@ class GridResult:
 
     @classmethod
     def load(cls, spec: GridSpec, root: str | os.PathLike, ids: Sequence[str], metric: str,
-             mode: str) -> "GridResult":
+             mode: str) -> GridResult:
         store = GridStore(root)
         records = [store.read_record(i) for i in ids if store.is_finished(i)]
         return cls(spec=spec, root=Path(root), records=records, metric=metric, mode=mode)

@@ -9,6 +9,7 @@ per member, so resuming works at member granularity whatever the grouping.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import math
@@ -94,10 +95,8 @@ def _install(store: GridStore, members: tuple[Member, ...], outputs: list[Member
 def _note_failure(store: GridStore, members: tuple[Member, ...], exc: BaseException) -> None:
     """Driver: each member's ``failed.json`` (best effort: the GridError names the failure too)."""
     for m in members:
-        try:
+        with contextlib.suppress(OSError):
             store.write_failure(m.id, exc)
-        except OSError:
-            pass
 
 
 @dataclass

@@ -94,7 +94,7 @@ class GridStore:
         record = {"id": member.id, "index": member.config.index, "params": member.params,
                   "varied": member.config.varied, "seed": member.seed, "metrics": metrics,
                   "seconds": round(seconds, 3),
-                  "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+                  "finished_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
         save_json(self.folder(member.id) / RECORD_FILE, record)
         (self.folder(member.id) / FAILED_FILE).unlink(missing_ok=True)
         return record

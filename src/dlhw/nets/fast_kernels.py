@@ -36,7 +36,8 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
-JIT = {"cache": True, "nogil": True, "boundscheck": False, "error_model": "numpy"}  # numpy: x / 0 is inf, no check per element
+JIT = {"cache": True, "nogil": True, "boundscheck": False,
+       "error_model": "numpy"}  # numpy: x / 0 is inf, no check per element
 RELU, TANH = 0, 1  # activation codes
 SGD, ADAM = 0, 1  # optimiser codes
 

@@ -12,8 +12,8 @@ from dlhw.errors import DlhwError
 from dlhw.io import atomic_copy, atomic_write_bytes, atomic_write_text
 from dlhw.report import answers, markdown_render, typst_render
 from dlhw.report.assemble import Sources, body_blocks
-from dlhw.report.contributions import contribution_blocks, find_contributions
 from dlhw.report.blocks import Block, Figure, Paragraph, TypstSource
+from dlhw.report.contributions import contribution_blocks, find_contributions
 from dlhw.report.frontmatter import runs_appendix, title_page
 from dlhw.report.outline import OUTLINES, get_outline
 from dlhw.report.timing import timing_appendix

@@ -167,7 +167,7 @@ def write_grid_experiment(name: str, trials: Iterable[TensorBoardRun], out: Path
 def export_tensorboard(paths: Sequence[str | os.PathLike], out: str | os.PathLike) -> list[TensorBoardRun]:
     """Write every run under ``paths`` into ``out`` (see the module docstring); return the runs."""
     try:
-        import tensorboard
+        import tensorboard  # noqa: F401 - only whether it is installed
     except ImportError:
         raise ConfigError("exporting to TensorBoard needs the tensorboard package: "
                           "pip install 'dlhw[tensorboard]' (or pip install tensorboard)") from None

@@ -23,8 +23,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-GREEK = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma "
-         "tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega").split()
+GREEK = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
+         "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "Gamma",
+         "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"]
 SYMBOLS = {
     "RR": r"\mathbb{R}", "NN": r"\mathbb{N}", "ZZ": r"\mathbb{Z}", "QQ": r"\mathbb{Q}", "CC": r"\mathbb{C}",
     "in": r"\in", "in.not": r"\notin", "times": r"\times", "times.o": r"\otimes", "dot": r"\cdot",
@@ -37,12 +38,13 @@ SYMBOLS = {
     "arrow.r": r"\rightarrow", "arrow.l": r"\leftarrow", "arrow.r.double": r"\Rightarrow",
     "circle.stroked.tiny": r"\circ", "compose": r"\circ", "prop": r"\propto", "equiv": r"\equiv",
     "lt.eq": r"\leq", "gt.eq": r"\geq", "eq.not": r"\neq", "minus": "-", "plus": "+", "dif": r"\mathrm{d}",
-    "epsilon.alt": r"\varepsilon", "phi.alt": r"\varphi", "theta.alt": r"\vartheta", "sigma.alt": r"\varsigma",
+    "epsilon.alt": r"\varepsilon", "phi.alt": r"\varphi", "theta.alt": r"\vartheta",
+    "sigma.alt": r"\varsigma",
     "norm": r"\Vert", "bar.v": "|", "bar.v.double": r"\Vert", "colon": ":", "comma": ",",
     "and": r"\wedge", "or": r"\vee", "not": r"\neg", "perp": r"\perp", "sim": r"\sim", "tilde.op": r"\sim",
 }
-OPERATORS = ("sum prod integral exp log ln max min sup inf lim det sin cos tan tanh sinh cosh arg "
-             "gcd Pr").split()
+OPERATORS = ["sum", "prod", "integral", "exp", "log", "ln", "max", "min", "sup", "inf", "lim", "det", "sin",
+             "cos", "tan", "tanh", "sinh", "cosh", "arg", "gcd", "Pr"]
 _OPERATOR_TEX = {"integral": r"\int"}
 ACCENTS = {"hat": r"\hat", "tilde": r"\tilde", "bar": r"\bar", "dot": r"\dot", "vec": None,
            "overline": r"\overline", "underline": r"\underline", "sqrt": r"\sqrt",
@@ -161,7 +163,8 @@ class _MathParser:
                 tex = r"\ "
             else:  # words ("if", "i.e.") keep spaces around; an attached "MSE"_"train" none
                 prev = self.toks[self.i - 2] if self.i >= 2 else None
-                spaced = not ((prev is not None and prev.text in "_^") or (nxt is not None and nxt.text in "_^"))
+                spaced = not ((prev is not None and prev.text in "_^")
+                              or (nxt is not None and nxt.text in "_^"))
                 tex = rf"\text{{ {text} }}" if spaced else rf"\text{{{text}}}"
             return tex, tex
         if tok.kind == "esc":
@@ -324,7 +327,8 @@ def typst_to_markdown(source: str) -> str:
             i += 2
             continue
         if ch == "#" and source[i + 1:i + 2].isalpha():
-            raise TypstConversionError(f"Typst code ({source[i:i + 12]!r}...) is outside the converted subset")
+            raise TypstConversionError(f"Typst code ({source[i:i + 12]!r}...) is outside the converted "
+                                       f"subset")
         if ch == "`":
             ticks = re.match(r"`+", source[i:])[0]
             end = source.find(ticks, i + len(ticks))

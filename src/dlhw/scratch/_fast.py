@@ -7,7 +7,8 @@ examples in the same ``order``, each step with the current weights, the formulas
 is bit-identical (but for one ulp in the paired logistic update without L2,
 :func:`._fast_linear._step_pair_plain`); only the order of the terms inside a dot product
 differs (the reference's BLAS blocks them too), so in float64 the weights after an epoch equal the
-reference's to ~1e-13 relative (``tests/scratch/test_fast.py`` holds them to 1e-12). Results repeat bit for bit.
+reference's to ~1e-13 relative (``tests/scratch/test_fast.py`` holds them to 1e-12). Results
+repeat bit for bit.
 Caveat: the MLP from the texts' N(0.1, 0.1^2) initialisation on real images starts with logits
 in the hundreds and its SGD is chaotic there: a one-ulp change of one weight makes the *numpy
 reference itself* drift by ~10x per 50 steps. Any reordering of a sum (another BLAS, or this

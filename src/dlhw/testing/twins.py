@@ -32,7 +32,8 @@ def build(name: str, n_features: int, n_classes: int) -> tuple[ScratchModel, flo
     return make_model(kind, **sizes, **extra), lr
 
 
-def sparse_data(seed: int, n: int = 160, d: int = 40, k: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def sparse_data(seed: int, n: int = 160, d: int = 40, k: int = 4) -> tuple[np.ndarray, np.ndarray,
+                                                                           np.ndarray]:
     """``X`` (n, d) with ~60% exact zeros, labels (n,) in 0..k-1, real targets (n,)."""
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, d)) * (rng.random((n, d)) < 0.4)

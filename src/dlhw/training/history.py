@@ -68,8 +68,9 @@ class History:
                 "config": self.config, "metrics": self.metrics}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "History":
-        return cls(monitor=d["monitor"], mode=d["mode"], metrics={k: list(v) for k, v in d["metrics"].items()},
+    def from_dict(cls, d: dict[str, Any]) -> History:
+        return cls(monitor=d["monitor"], mode=d["mode"], metrics={k: list(v) for k,
+                                                                  v in d["metrics"].items()},
                    best_epoch=d.get("best_epoch"), config=d.get("config", {}))
 
     def save(self, out_dir: str | os.PathLike) -> Path:
@@ -99,5 +100,5 @@ class History:
         return buf.getvalue()
 
     @classmethod
-    def load(cls, out_dir: str | os.PathLike) -> "History":
+    def load(cls, out_dir: str | os.PathLike) -> History:
         return cls.from_dict(load_json(Path(out_dir) / HISTORY_FILE))

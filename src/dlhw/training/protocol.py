@@ -117,7 +117,8 @@ class TrainResult:
                        test_accuracy_best=self.test_metrics["test_accuracy"],
                        final_train_accuracy=h.last("train_accuracy"))
             if "dev_accuracy" in m:
-                out.update(best_dev_accuracy=max(m["dev_accuracy"]), final_dev_accuracy=h.last("dev_accuracy"))
+                out.update(best_dev_accuracy=max(m["dev_accuracy"]),
+                           final_dev_accuracy=h.last("dev_accuracy"))
             return out
         out.update(train_rmse=h.last("train_rmse"), test_rmse=h.last("test_rmse"),
                    best_test_rmse=min(m["test_rmse"]),

@@ -163,7 +163,8 @@ class StackedOptimizer:
         """Stack the hyperparameters and state of one torch optimiser per member (same kind)."""
         kinds = {type(o) for o in optimizers}
         if len(kinds) != 1 or next(iter(kinds)) not in (torch.optim.SGD, torch.optim.Adam):
-            raise ConfigError(f"members must share one optimiser, SGD or Adam; got {sorted(k.__name__ for k in kinds)}")
+            raise ConfigError(f"members must share one optimiser, SGD or Adam; got "
+                              f"{sorted(k.__name__ for k in kinds)}")
         name = "adam" if kinds == {torch.optim.Adam} else "sgd"
         groups = [o.param_groups[0] for o in optimizers]
         _check_plain(name, groups)
@@ -172,7 +173,8 @@ class StackedOptimizer:
         l2 = torch.tensor([g["weight_decay"] for g in groups], dtype=params[0].dtype, device=device)
         extra: dict[str, Any] = {}
         if name == "adam":
-            extra = {"betas": tuple(groups[0]["betas"]), "eps": groups[0]["eps"], **_adam_state(optimizers, params)}
+            extra = {"betas": tuple(groups[0]["betas"]), "eps": groups[0]["eps"], **_adam_state(optimizers,
+                                                                                                params)}
         return cls(name, params, lr, l2, **extra)
 
 
@@ -182,7 +184,8 @@ def _check_plain(name: str, groups: list[dict[str, Any]]) -> None:
         if name == "sgd" and (g.get("momentum", 0) or g.get("nesterov") or g.get("maximize")):
             raise ConfigError("stacked SGD supports plain SGD only (no momentum, nesterov or maximize)")
         if name == "adam" and (g.get("amsgrad") or g.get("maximize")
-                               or (tuple(g["betas"]), g["eps"]) != (tuple(groups[0]["betas"]), groups[0]["eps"])):
+                               or (tuple(g["betas"]), g["eps"]) != (tuple(groups[0]["betas"]),
+                                                                    groups[0]["eps"])):
             raise ConfigError("stacked Adam needs amsgrad off and the same betas and eps for every member")
 
 

@@ -75,7 +75,8 @@ def cpu_threads(n: int | None) -> Iterator[None]:
         torch.set_num_threads(old)
 
 
-def as_tensors(dataset: Dataset, device: str | torch.device = "cpu") -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+def as_tensors(dataset: Dataset, device: str | torch.device = "cpu") -> dict[str, tuple[torch.Tensor,
+                                                                                        torch.Tensor]]:
     """Each split as (X float32 (n, d), y int64 (n,)) on ``device``, loaded once."""
     return {name: (torch.as_tensor(np.asarray(X, dtype=np.float32)).to(device),
                    torch.as_tensor(np.asarray(y, dtype=np.int64)).to(device))

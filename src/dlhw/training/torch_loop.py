@@ -63,7 +63,8 @@ from dlhw.validation import check_splits
 log = logging.getLogger(__name__)
 
 __all__ = ["TorchRun", "TrainResult", "as_tensors", "dropout_seed", "epoch_batches", "epoch_order",
-           "finished_result", "init_model", "plot_run", "seeded_torch_rng", "steady_seconds", "test_best", "train_epoch",
+           "finished_result", "init_model", "plot_run", "seeded_torch_rng", "steady_seconds", "test_best",
+           "train_epoch",
            "train_torch"]
 
 

@@ -10,7 +10,8 @@ from dlhw.grid.ray_backend import BACKENDS
 def add_backend_arguments(p: argparse.ArgumentParser) -> None:
     """``--backend``, ``--address``, ``--ship-data``, ``--budget-mb``: where and in how much memory
     ensembles run (:mod:`dlhw.grid.ray_backend`: no shared file system needed)."""
-    p.add_argument("--backend", choices=BACKENDS, default=None, help="where the ensembles run (default local)")
+    p.add_argument("--backend", choices=BACKENDS, default=None, help="where the ensembles run (default "
+                                                                     "local)")
     p.add_argument("--address", default=None, help="Ray cluster address (with --backend ray)")
     p.add_argument("--ship-data", action="store_true", default=None,
                    help="with --backend ray: send the data set to each node once through Ray's object "

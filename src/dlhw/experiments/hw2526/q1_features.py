@@ -40,7 +40,8 @@ def comparison_table(result, n_images: int) -> Table:
     for name, m in by_map.items():
         rows.append([name, FEATURE_MAPS[name].goal, FEATURE_MAPS[name].output_dim,
                      m["best_dev_accuracy"], m["best_dev_accuracy"] - base["best_dev_accuracy"],
-                     m.get("seconds_per_epoch"), m.get("seconds_per_epoch", float("nan")) / base["seconds_per_epoch"],
+                     m.get("seconds_per_epoch"), m.get("seconds_per_epoch",
+                                                       float("nan")) / base["seconds_per_epoch"],
                      m.get("feature_seconds", float("nan")) * 100_000 / n_images])
     best = max(range(len(rows)), key=lambda i: rows[i][3])
     return Table(columns=COLUMNS, rows=rows, highlight=[best], caption=(

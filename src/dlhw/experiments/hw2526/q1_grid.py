@@ -115,7 +115,8 @@ def run_and_test(ctx: RunContext, spec: GridSpec, ref: DataRef,
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--lrs", type=float, nargs="+", default=None, help="learning rates (default 1e-4 1e-3 1e-2)")
+    p.add_argument("--lrs", type=float, nargs="+", default=None, help="learning rates (default 1e-4 1e-3 "
+                                                                      "1e-2)")
     p.add_argument("--l2s", type=float, nargs="+", default=None, help="L2 penalties (default 1e-5 1e-3)")
     p.add_argument("--features", choices=tuple(FEATURE_MAPS), default=None,
                    help=f"the feature map beside raw pixels (default {BEST_FEATURES})")
@@ -135,7 +136,8 @@ def run(ctx: RunContext) -> ExperimentResult:
         f"validation accuracy of every configuration; test accuracy of the best only."))
     result.write_table(ctx.out_dir / "grid_table", table)
     b = best["params"]
-    figures = best_curves(result, ctx.out_dir, f"best: {b['features']} features, learning rate {b['lr']:g}, L2 penalty {b['l2']:g}")
+    figures = best_curves(result, ctx.out_dir, f"best: {b['features']} features, learning rate {b['lr']:g}, "
+                                               f"L2 penalty {b['l2']:g}")
     fmap = FEATURE_MAPS[feats]
     return ExperimentResult(
         experiment=EXPERIMENT_ID, title="Logistic regression grid: learning rate x L2 x features",
@@ -145,7 +147,8 @@ def run(ctx: RunContext) -> ExperimentResult:
                  "seconds_per_epoch": best["metrics"].get("seconds_per_epoch"),
                  "compile_seconds": best["metrics"].get("compile_seconds"),
                  "n_configs": len(result.records),
-                 "dev_accuracy_by_config": {r["id"]: r["metrics"]["best_dev_accuracy"] for r in result.records}},
+                 "dev_accuracy_by_config": {r["id"]: r["metrics"]["best_dev_accuracy"]
+                                            for r in result.records}},
         config={**spec.to_dict(), "grid_seed": ctx.seed,
                 "sgd_kernel": DEFAULT_KERNEL},
         figures=figures, tables={"grid": table},

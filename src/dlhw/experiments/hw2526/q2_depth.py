@@ -58,7 +58,8 @@ def run(ctx: RunContext) -> ExperimentResult:
     per = width.per_axis(result, "depth", TUNED)
     grid = result.table(metrics=width.ROW_METRICS, test={TEST_BEST: test["test_accuracy"]},
                         caption=f"{WIDTH} units per hidden layer, hyperparameters of the best {WIDTH}-unit "
-                                f"model of q2.2a, {epochs} epochs on {ref.name}; test accuracy of the best only.")
+                                f"model of q2.2a, {epochs} epochs on {ref.name}; test accuracy of the best "
+                                f"only.")
     result.write_table(ctx.out_dir / "grid_table", grid)
     depth_table = width.axis_table(per, "depth", (), "Highest validation accuracy during training per depth.")
     metrics, history = width.best_summary(result, test)
@@ -69,7 +70,8 @@ def run(ctx: RunContext) -> ExperimentResult:
                "train_accuracy_vs_depth": plot_series(
                    {"final training accuracy": [per[str(d)]["final_train_accuracy"] for d in xs],
                     "best validation accuracy": [per[str(d)]["best_dev_accuracy"] for d in xs]},
-                   ctx.out_dir / "train_accuracy_vs_depth", x=xs, xlabel=f"hidden layers ({WIDTH} units each)",
+                   ctx.out_dir / "train_accuracy_vs_depth", x=xs, xlabel=f"hidden layers ({WIDTH} units "
+                                                                         f"each)",
                    ylabel="accuracy", title="Accuracy against depth")[0]}
     for entry in per.values():
         entry.pop("config")  # the same for every depth: in best_config

@@ -153,7 +153,8 @@ def run(ctx: RunContext) -> ExperimentResult:
     metrics, history = best_summary(result, test)
     best = result.best()["params"]
     figures = {"best_curves": plot_best_curves(history, ctx.out_dir, f"best: width {best['width']}, "
-                                               f"lr {best['lr']:g}, dropout {best['dropout']:g}, l2 {best['l2']:g}")}
+                                               f"lr {best['lr']:g}, dropout {best['dropout']:g}, l2 "
+                                               f"{best['l2']:g}")}
     from dlhw.training.plots import plot_series
 
     xs = [int(w) for w in per]
@@ -173,6 +174,7 @@ def run(ctx: RunContext) -> ExperimentResult:
         notes=[WHY, ENSEMBLE_NOTE, TEST_NOTE])
 
 
-EXPERIMENTS = [Experiment(id=EXPERIMENT_ID, title="Width sweep: one hidden layer, 16-256 units, 80 configurations",
+EXPERIMENTS = [Experiment(id=EXPERIMENT_ID, title="Width sweep: one hidden layer, 16-256 units, 80 "
+                                                  "configurations",
                           homework="hw2526", run=run, add_arguments=add_width_arguments,
                           datasets=("emnist-letters",), covers=("hw2526.q2.2b", "hw2526.q2.2c"))]

@@ -48,8 +48,12 @@ def curves(b_values: tuple[float, ...]) -> dict[str, Curve]:
     h / (8 b^2), so the finite-difference check skips it.
     """
     def general(fn, jac):
-        value = lambda t: fn(np.stack([np.zeros_like(t), t], axis=-1))[:, 1]  # z = [0, t]: (N, 2)
-        slope = lambda t: np.array([jac(np.array([0.0, ti]))[1, 1] for ti in t])
+        def value(t):
+            return fn(np.stack([np.zeros_like(t), t], axis=-1))[:, 1]  # z = [0, t]: (N, 2)
+
+        def slope(t):
+            return np.array([jac(np.array([0.0, ti]))[1, 1] for ti in t])
+
         return value, slope
 
     out: dict[str, Curve] = {"softmax": (k2.softmax2, k2.softmax2_derivative,
@@ -57,8 +61,10 @@ def curves(b_values: tuple[float, ...]) -> dict[str, Curve]:
                              "sparsemax": (k2.sparsemax2, k2.sparsemax2_derivative,
                                            *general(sparsemax, sparsemax_jacobian), (-1.0, 1.0))}
     for b in b_values:
-        out[f"relumax (b={b:g})"] = (lambda t, b=b: k2.relumax2(t, b), lambda t, b=b: k2.relumax2_derivative(t, b),
-                                     *general(lambda z, b=b: relumax(z, b), lambda z, b=b: relumax_jacobian(z, b)),
+        out[f"relumax "
+            f"(b={b:g})"] = (lambda t, b=b: k2.relumax2(t, b), lambda t, b=b: k2.relumax2_derivative(t, b),
+                                     *general(lambda z, b=b: relumax(z, b), lambda z,
+                                              b=b: relumax_jacobian(z, b)),
                                      (-b, 0.0, b))
     return out
 
@@ -89,7 +95,8 @@ def run(ctx: RunContext) -> ExperimentResult:
         figures[name] = files[0]
     tt = np.array(TABLE_T)
     tables = {kind: Table(columns=["t", *table], caption=f"Closed-form {kind} at a few t (K = 2, z = [0, t])",
-                          rows=[[float(ti), *(round(float(v[idx](np.array([ti]))[0]), 6) for v in table.values())]
+                          rows=[[float(ti), *(round(float(v[idx](np.array([ti]))[0]),
+                                                    6) for v in table.values())]
                                 for ti in tt])
               for kind, idx in (("values", 0), ("derivatives", 1))}
     metrics = {"max_abs_error_closed_form_vs_general": max(errs["value"], errs["slope"]),
@@ -100,7 +107,8 @@ def run(ctx: RunContext) -> ExperimentResult:
              "relumax_b([0, t])₂ = ½ + t/(2(2b − |t|)) for |t| < b, 0 for t ≤ −b, 1 for t ≥ b.",
              "Their derivatives: s(1 − s) with s = softmax₂(t); ½ for |t| < 1; b/(2b − |t|)² for |t| < b "
              "(slope 1/(4b) at t = 0)."]
-    return ExperimentResult(experiment=EXPERIMENT_ID, title="K = 2 closed forms of softmax, sparsemax, relumax",
+    return ExperimentResult(experiment=EXPERIMENT_ID, title="K = 2 closed forms of softmax, sparsemax, "
+                                                            "relumax",
                             dataset="none", seed=ctx.seed, metrics=metrics,
                             key_metric="max_abs_error_closed_form_vs_general",
                             config={"b_values": list(b_values), "t_max": t_max, "fd_step": FD_STEP},
