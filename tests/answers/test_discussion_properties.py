@@ -38,7 +38,7 @@ CONVERGENCE_ANSWERS = ("Yes, to "
                        "100%", "It appears to", "Not visibly", "Not in the measured series", "cannot show it",
                        "already levelled off")
 # Numbers the templates state themselves (thresholds, the text's settings, a citation).
-CONSTANTS = {"0", "1", "2", "5", "90", "95", "100", "0.5", "0.1", "0.001", "2017", "32"}
+CONSTANTS = {"0", "1", "2", "5", "84", "90", "95", "100", "0.5", "0.1", "0.001", "2017", "32"}
 NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 acc = st.integers(0, 10000).map(lambda i: i / 10000)

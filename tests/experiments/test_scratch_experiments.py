@@ -58,7 +58,7 @@ def test_quick_run_writes_the_contract(exp_id, data_dir, tmp_path):
         assert "test_accuracy" not in result.metrics
     if "per_seed" in metrics:  # the seed study: 5 seeds incl. the skeleton's 42 and the headline 0
         assert result.metrics["seeds"] == [0, 1, 2, 3, 42] and result.metrics["headline_seed"] == 0
-        assert result.tables["seeds"].highlight == [0]
+        assert [row[0] for row in result.tables["seeds"].rows] == [0, 1, 2, 3, 42]
         assert result.metrics["per_seed"]["0"]["test_rmse"] == result.metrics["test_rmse"]
 
 

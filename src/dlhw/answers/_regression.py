@@ -185,8 +185,9 @@ def _collapse(net: Any) -> str:
         said.append(f"only {100 * active:.3g}% of the (training example, hidden unit) pairs have an active "
                     f"ReLU (below {100 * MIN_ACTIVE:.0f}% counts as collapse)")
     return ("This network collapsed into a constant predictor: " + "; ".join(said) + ". The cause is the "
-            "text's initialisation with the text's step: every weight is drawn from N(0.1, 0.1²), so "
-            "almost all are positive, and each hidden unit's input sums hundreds of same-signed terms. "
+            "text's initialisation with the text's step: every weight is drawn from N(0.1, 0.1²), whose "
+            "mean is one standard deviation above zero, so 84% of the weights are positive and each "
+            "hidden unit's input sums hundreds of mostly positive terms. "
             "The initial predictions are therefore far from the targets, and the first updates at "
             "learning rate 0.001, proportional to those errors, push the hidden units' inputs below zero "
             "for every house. A ReLU with a negative input passes no gradient, so the dead units never "

@@ -160,12 +160,13 @@ def _fit_reading(m: Mapping[str, Any]) -> str:
         guard = (f" The best-validation checkpoint (epoch {e}) guards against the later epochs."
                  if fell else "")
         return f"{head} Reading: the model over-fits the training data ({' and '.join(why)}).{guard}"
-    if gap is not None and gap < SMALL_GAP and tr < 0.9:
-        return (f"{head} Reading: the model under-fits (training and validation accuracy are close and "
-                f"both below 90%).")
+    if gap is not None and tr < 0.9:
+        close = "are close and both" if gap < SMALL_GAP else "differ by a moderate gap, and training accuracy is"
+        return (f"{head} Reading: the model under-fits (training and validation accuracy {close} "
+                f"below 90%, and validation accuracy fell by at most a point after its peak).")
     if gap is not None and gap >= SMALL_GAP:
         return (f"{head} Reading: mild over-fitting at most (a moderate gap, and validation accuracy "
-                f"did not fall after its peak).")
+                f"fell by at most a point after its peak).")
     why = "training and validation accuracy are close" if gap is not None else \
         ("validation accuracy was still at its best at the "
          "end" if e >= n else "validation accuracy plateaued")

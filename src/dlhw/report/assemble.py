@@ -74,6 +74,10 @@ def effective_views(views: list[View], result: ExperimentResult | None) -> list[
     if result.key_metric in names["metrics"]:  # the key number first
         names["metrics"].remove(result.key_metric)
         names["metrics"].insert(0, result.key_metric)
+        other = {TEST_FINAL: TEST_BEST, TEST_BEST: TEST_FINAL}.get(result.key_metric)
+        if other in names["metrics"]:  # the other test accuracy right beside it
+            names["metrics"].remove(other)
+            names["metrics"].insert(1, other)
     out = [{kind: [n for n in avail if getattr(v, kind) is None or n in getattr(v, kind)]
             for kind, avail in names.items()} for v in views]
     for kind, avail in names.items():
@@ -86,7 +90,7 @@ def headline_label(name: str, key_metric: str) -> str:
     """The label of metric ``name``; a test accuracy also says whether it is the one the text asks
     for (the run's headline, ``key_metric``) or shown for comparison (docs/results.md)."""
     label = metric_label(name)
-    if name not in (TEST_FINAL, TEST_BEST):
+    if name not in (TEST_FINAL, TEST_BEST) or key_metric not in (TEST_FINAL, TEST_BEST):
         return label
     return f"{label}: {'the number the text asks for' if name == key_metric else 'for comparison'}"
 

@@ -17,7 +17,7 @@ def epochs_of(r: ExperimentResult) -> tuple[int | None, int]:
     """(epochs per configuration or None, number of configurations) of a stored result."""
     cfg: dict[str, Any] = r.config or {}
     epochs = cfg.get("epochs", (cfg.get("base") or {}).get("epochs"))
-    n = r.metrics.get("n_configs")
+    n = r.metrics.get("n_configs", r.metrics.get("n_seeds"))  # a seed study trains each seed
     if n is None:
         axes = cfg.get("axes") or {}
         n = math.prod(len(v) for v in axes.values()) if axes else 1

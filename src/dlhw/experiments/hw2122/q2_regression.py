@@ -97,9 +97,9 @@ def seed_table(per: dict[str, dict], headline: int, what: str) -> Table:
     extra = [k for k in ("active_hidden_fraction_train", "collapsed") if any(k in e for e in per.values())]
     columns = ["seed", "train_rmse", "test_rmse", *extra]
     rows = [[int(s), e["train_rmse"], e["test_rmse"], *[e.get(k) for k in extra]] for s, e in per.items()]
-    return Table(columns=columns, rows=rows, highlight=[list(per).index(str(headline))],
+    return Table(columns=columns, rows=rows, highlight=[],
                  caption=f"{what}: final training and test RMSE (after the last epoch) of every seed; "
-                         f"bold: the headline seed {headline}, whose curves are plotted.")
+                         f"the headline seed, whose curves are plotted, is {headline}.")
 
 
 def run_linear(ctx: RunContext) -> ExperimentResult:
@@ -167,7 +167,7 @@ def run_network(ctx: RunContext) -> ExperimentResult:
     metrics = {**res.metrics(), "train_target_std": target_std,
                "active_hidden_fraction_train": active, "collapsed": headline["collapsed"],
                "per_seed": per, **seed_summary(per, ctx.seed)}
-    notes = [f"{active:.2%} of the (example, hidden unit) pairs are active on the training set (final "
+    notes = [f"{100 * active:.3g}% of the (example, hidden unit) pairs are active on the training set (final "
              f"model, headline seed {ctx.seed}): units that die (ReLU input < 0 for every example) stop "
              f"learning; the training targets' standard deviation, the RMSE of a constant prediction, "
              f"is {target_std:.4f}"]
