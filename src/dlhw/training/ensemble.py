@@ -55,7 +55,7 @@ from dlhw.training.torch_loop import (
 __all__ = ["EnsembleMember", "MemberRun", "Outcome", "shape_key", "train_ensemble", "train_stacked_epoch"]
 
 Outcome = TrainResult | DivergenceError
-EpochCallback = Callable[[int, list[dict[str, float]]], None]
+EnsembleEpochCallback = Callable[[int, list[dict[str, float]]], None]  # metrics per active member
 PROGRESS_EVERY = 200  # steps between progress-bar updates
 
 
@@ -97,7 +97,7 @@ class MemberRun:
 
 def train_ensemble(members: Sequence[EnsembleMember], dataset: Dataset, *, data_seed: int,
                    device: str = "cpu", progress: bool = True, plots: bool = False,
-                   test: bool = False, on_epoch: EpochCallback | None = None) -> list[Outcome]:
+                   test: bool = False, on_epoch: EnsembleEpochCallback | None = None) -> list[Outcome]:
     """Train ``members`` (equal :func:`shape_key`) together; one outcome per member, in order.
 
     An outcome is the member's :class:`~dlhw.training.torch_loop.TrainResult` (``test=False``:
@@ -149,7 +149,7 @@ class _Ensemble:
         self.active = list(range(len(runs)))  # positions in runs of the members still training
         self.device = self.stacked.weights[0].device
 
-    def train(self, start: int, on_epoch: EpochCallback | None) -> list[DivergenceError | None]:
+    def train(self, start: int, on_epoch: EnsembleEpochCallback | None) -> list[DivergenceError | None]:
         """Epochs ``start + 1 .. cfg.epochs``; per run, its DivergenceError or None."""
         out: list[DivergenceError | None] = [None] * len(self.runs)
         for epoch in range(start + 1, self.cfg.epochs + 1):

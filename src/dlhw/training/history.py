@@ -12,11 +12,15 @@ import csv
 import io
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dlhw.io import atomic_write_text, load_json, save_json
+
+# ``on_epoch(epoch, metrics)``: what every loop calls after an epoch (printing, logging)
+EpochCallback = Callable[[int, dict[str, float]], None]
 
 HISTORY_FILE = "history.json"
 METRICS_FILE = "metrics.csv"

@@ -58,7 +58,7 @@ from dlhw.training.checkpoint import (
     read_checkpoint,
     save_checkpoint,
 )
-from dlhw.training.history import HISTORY_FILE, History
+from dlhw.training.history import HISTORY_FILE, EpochCallback, History
 from dlhw.training.plots import preload as preload_plotting
 from dlhw.training.run_folder import BEST_FILE as BEST
 from dlhw.training.run_folder import LAST_FILE as LAST
@@ -66,7 +66,6 @@ from dlhw.training.run_folder import RunFolder, divergence_message
 from dlhw.validation import check_choice, check_int, check_positive, check_splits
 
 EpochHook = Callable[[Any, int], dict[str, float]]
-EpochCallback = Callable[[int, dict[str, float]], None]
 
 log = logging.getLogger(__name__)
 

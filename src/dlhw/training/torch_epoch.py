@@ -28,7 +28,6 @@ INIT_KEY, DROPOUT_KEY = 0, 2  # child_seed keys: one stream per purpose
 ONE_THREAD_MAX_BATCH = 256
 PROGRESS_EVERY = 500  # steps between progress-bar updates
 
-EpochCallback = Callable[[int, dict[str, float]], None]
 
 
 def init_model(cfg: NetConfig | dict, n_classes: int, n_features: int, seed: int,

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from dlhw.errors import CheckpointError, DivergenceError
 from dlhw.io import load_json
 from dlhw.logs import bar_options, bar_postfix, epoch_line
 from dlhw.nets import NetConfig, evaluate, make_optimizer
-from dlhw.training.history import History
+from dlhw.training.history import EpochCallback, History
 from dlhw.training.plots import plot_history
 from dlhw.training.run_folder import (
     BEST_FILE,
@@ -68,7 +67,6 @@ __all__ = ["TorchRun", "TrainResult", "as_tensors", "dropout_seed", "epoch_batch
            "train_torch"]
 
 
-EpochCallback = Callable[[int, dict[str, float]], None]
 
 
 @dataclass
