@@ -162,7 +162,7 @@ def _fit_reading(m: Mapping[str, Any]) -> str:
         return f"{head} Reading: the model over-fits the training data ({' and '.join(why)}).{guard}"
     if gap is not None and tr < 0.9:
         close = ("are close and both" if gap < SMALL_GAP
-                 else "differ by a moderate gap, and training accuracy is")
+                 else "differ by a moderate gap, with training accuracy")
         return (f"{head} Reading: the model under-fits (training and validation accuracy {close} "
                 f"below 90%, and validation accuracy fell by at most a point after its peak).")
     if gap is not None and gap >= SMALL_GAP:
