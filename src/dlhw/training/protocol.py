@@ -245,10 +245,11 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
     if monitor.split("_", 1)[0] not in splits and monitor != f"train_{model.loss_name}":
         raise ConfigError(f"monitor {monitor!r} is not measured; use one of "
                           f"{', '.join(f'{s}_{model.metric}' for s in splits)}")
-    if resumed < epochs:  # work reused by every epoch, done once per run
-        preload_plotting()  # matplotlib imports on the other core while the epochs run
-        splits = _prepare_eval(model, splits)
     compiles = hasattr(model, "prepare")
+    if resumed < epochs:  # work reused by every epoch, done once per run
+        if compiles and kernel != "numpy":  # compiled epochs release the GIL: import meanwhile
+            preload_plotting()
+        splits = _prepare_eval(model, splits)
     prepared, compile_seconds = None, 0.0
     bar = _progress(progress, resumed, epochs)
     for epoch in bar:
