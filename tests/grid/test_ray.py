@@ -12,7 +12,7 @@ import time
 import pytest
 
 from dlhw.errors import ConfigError
-from dlhw.grid.ray_backend import make_backend
+from dlhw.grid.executors import make_backend
 
 
 def test_missing_ray_is_a_clear_config_error(monkeypatch):

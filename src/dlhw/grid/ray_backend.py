@@ -48,9 +48,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from dlhw.errors import ConfigError
-from dlhw.grid.backends import Backend, Outcome, local_backend
+from dlhw.grid.backends import Backend, Outcome
 
-BACKENDS = ("local", "ray")
 MAX_RETRIES = 3        # reruns of a task whose worker or node died (Ray's max_retries)
 CONNECT_TIMEOUT = 15.0  # seconds to reach --address before giving up with one line
 
@@ -240,16 +239,3 @@ class RayBackend(Backend):
         if self.started:
             _import_ray().shutdown()
             self.started = False
-
-
-def make_backend(name: str = "local", *, jobs: int | None = 1, address: str | None = None,
-                 num_gpus: float = 0, max_retries: int = MAX_RETRIES) -> Backend:
-    """The backend called ``name``: ``"local"`` (processes on this machine) or ``"ray"``."""
-    if name == "local":
-        if address:
-            raise ConfigError("--address is for --backend ray; drop it or add --backend ray")
-        return local_backend(jobs)
-    if name == "ray":
-        return RayBackend(address, jobs if jobs and jobs > 1 else None, num_gpus=num_gpus,
-                          max_retries=max_retries)
-    raise ConfigError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dlhw.grid.ray_backend import BACKENDS
+from dlhw.grid.executors import BACKENDS
 
 
 def add_backend_arguments(p: argparse.ArgumentParser) -> None:

@@ -25,7 +25,7 @@ from dlhw.experiments.figures import plot_best_curves
 from dlhw.experiments.hw2526._sweep_options import add_width_arguments
 from dlhw.grid import GridResult, GridSpec
 from dlhw.grid.ensemble import EnsembleWork, ensemble_runner
-from dlhw.grid.ray_backend import make_backend
+from dlhw.grid.executors import make_backend
 from dlhw.grid.store import RUN_DIR
 from dlhw.nets import NetConfig
 from dlhw.results import TEST_BEST, ExperimentResult, Table
