@@ -25,6 +25,7 @@ from dlhw.experiments.base import (
 )
 from dlhw.experiments.dataref import DataRef, load_ref
 from dlhw.experiments.figures import best_curves
+from dlhw.experiments.grid_results import summarise_grid
 from dlhw.experiments.hw2122._q4_options import add_arguments
 from dlhw.grid import GridRunner, GridSpec, Member, diverged_record
 from dlhw.grid.ensemble import layer_sizes
@@ -140,22 +141,17 @@ def run_question(ctx: RunContext, q: Question) -> ExperimentResult:
     caption = (f"{q.caption} {cfg.epochs} epochs on {ref.name}; best validation accuracy of each "
                f"configuration; test accuracy of the best configuration only, of its final model "
                f"({TEST_FINAL}) and of its best-validation checkpoint ({TEST_BEST}).")
-    table = result.table(metrics=ROW_METRICS, caption=caption,
-                         test={TEST_FINAL: test["test_accuracy_final"], TEST_BEST: test["test_accuracy"]})
-    result.write_table(ctx.out_dir / "grid_table", table)
+    summary = summarise_grid(
+        ctx, result, spec, caption=caption, row_metrics=ROW_METRICS,
+        test={TEST_FINAL: test["test_accuracy_final"], "test_loss_final": test["test_loss_final"],
+              TEST_BEST: test["test_accuracy"], "test_loss_best": test["test_loss"]},
+        best_keys=("best_epoch", "epochs", *ROW_METRICS[1:]), head={"best_config": cfg.to_dict()},
+        by_config=True, config={"device": ctx.device})
     figures = best_curves(result, ctx.out_dir, f"best: {cfg.describe()}")
     diverged = [r["id"] for r in result.records if "diverged" in r["metrics"]]
     return ExperimentResult(
         experiment=q.exp_id, title=q.title, dataset=ref.name, seed=ctx.seed, key_metric=TEST_FINAL,
-        metrics={"best_config": cfg.to_dict(), "best_dev_accuracy": best["metrics"]["best_dev_accuracy"],
-                 TEST_FINAL: test["test_accuracy_final"], "test_loss_final": test["test_loss_final"],
-                 TEST_BEST: test["test_accuracy"], "test_loss_best": test["test_loss"],
-                 **{k: best["metrics"].get(k) for k in ("best_epoch", "epochs", *ROW_METRICS[1:])},
-                 "n_configs": len(result.records),
-                 "dev_accuracy_by_config": {r["id"]: r["metrics"]["best_dev_accuracy"]
-                                            for r in result.records}},
-        config={**spec.to_dict(), "grid_seed": ctx.seed, "device": ctx.device},
-        figures=figures, tables={"grid": table},
+        metrics=summary.metrics, config=summary.config, figures=figures, tables={"grid": summary.table},
         notes=[(f"best configuration {cfg.describe()}: test accuracy of its final model (after epoch "
                 f"{best['metrics'].get('epochs')}) {test['test_accuracy_final']:.4f}; best validation "
                 f"accuracy {best['metrics']['best_dev_accuracy']:.4f} at epoch "

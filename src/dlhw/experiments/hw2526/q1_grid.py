@@ -21,6 +21,7 @@ from dlhw.errors import DivergenceError
 from dlhw.experiments.base import Experiment, RunContext
 from dlhw.experiments.dataref import DataRef, load_ref
 from dlhw.experiments.figures import best_curves
+from dlhw.experiments.grid_results import summarise_grid
 from dlhw.features import FEATURE_MAPS
 from dlhw.grid import GridResult, GridRunner, GridSpec, Member, diverged_record
 from dlhw.results import TEST_BEST, ExperimentResult
@@ -131,27 +132,19 @@ def run(ctx: RunContext) -> ExperimentResult:
                           "l2": tuple(ctx.option("l2s", L2_VALUES))})
     result, test = run_and_test(ctx, spec, ref, EXPERIMENT_ID)
     best = result.best()
-    table = result.table(metrics=ROW_METRICS, test={TEST_BEST: test["test_accuracy"]}, caption=(
+    summary = summarise_grid(ctx, result, spec, test={TEST_BEST: test["test_accuracy"]}, caption=(
         f"Logistic regression (batch-1 SGD, {spec.base['epochs']} epochs) on {ref.name}: best "
-        f"validation accuracy of every configuration; test accuracy of the best only."))
-    result.write_table(ctx.out_dir / "grid_table", table)
+        f"validation accuracy of every configuration; test accuracy of the best only."),
+        row_metrics=ROW_METRICS, best_keys=("best_epoch", "seconds_per_epoch", "compile_seconds"),
+        head={"best_config": best["varied"]}, by_config=True, config={"sgd_kernel": DEFAULT_KERNEL})
     b = best["params"]
     figures = best_curves(result, ctx.out_dir, f"best: {b['features']} features, learning rate {b['lr']:g}, "
                                                f"L2 penalty {b['l2']:g}")
     fmap = FEATURE_MAPS[feats]
     return ExperimentResult(
         experiment=EXPERIMENT_ID, title="Logistic regression grid: learning rate x L2 x features",
-        dataset=ref.name, seed=ctx.seed, key_metric=TEST_BEST,
-        metrics={"best_config": best["varied"], "best_dev_accuracy": best["metrics"]["best_dev_accuracy"],
-                 TEST_BEST: test["test_accuracy"], "best_epoch": best["metrics"].get("best_epoch"),
-                 "seconds_per_epoch": best["metrics"].get("seconds_per_epoch"),
-                 "compile_seconds": best["metrics"].get("compile_seconds"),
-                 "n_configs": len(result.records),
-                 "dev_accuracy_by_config": {r["id"]: r["metrics"]["best_dev_accuracy"]
-                                            for r in result.records}},
-        config={**spec.to_dict(), "grid_seed": ctx.seed,
-                "sgd_kernel": DEFAULT_KERNEL},
-        figures=figures, tables={"grid": table},
+        dataset=ref.name, seed=ctx.seed, key_metric=TEST_BEST, metrics=summary.metrics,
+        config=summary.config, figures=figures, tables={"grid": summary.table},
         notes=[WHY_GRID, f"Features '{feats}' ({fmap.output_dim} + bias): {fmap.rationale}",
                "Test accuracy is computed only for the configuration with the best validation "
                "accuracy, from its best checkpoint reloaded from disk."])

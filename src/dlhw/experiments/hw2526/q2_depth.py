@@ -11,8 +11,9 @@ from typing import Any
 
 from dlhw.errors import ConfigError, DlhwError
 from dlhw.experiments.base import Experiment, RunContext
+from dlhw.experiments.ensemble_sweep import EPOCHS, FIXED, run_sweep, sweep_summary
 from dlhw.experiments.figures import plot_best_curves
-from dlhw.experiments.hw2526 import q2_width as width
+from dlhw.experiments.grid_results import axis_table, per_axis
 from dlhw.experiments.hw2526._sweep_options import add_depth_arguments
 from dlhw.grid import GridSpec
 from dlhw.results import TEST_BEST, ExperimentResult, load_result
@@ -21,24 +22,25 @@ from dlhw.training.plots import plot_series
 EXPERIMENT_ID = "hw2526.q2.3a"
 WIDTH = 32
 DEPTHS = (1, 3, 5, 7, 9)
+WIDTH_ID = "hw2526.q2.2a"  # the width sweep whose best 32-unit configuration is reused
 TUNED = ("lr", "dropout", "l2", "optimizer", "activation")
 
 
 def tuned_32(ctx: RunContext) -> tuple[dict[str, Any], list[str]]:
     """The best 32-unit hyperparameters of hw2526.q2.2a, and notes on where they came from."""
-    folder = ctx.run_dir(width.EXPERIMENT_ID)
+    folder = ctx.run_dir(WIDTH_ID)
     try:
         source = load_result(folder)  # None when there is no result
     except DlhwError:  # unreadable: the same advice
         source = None
     if source is None:
-        raise ConfigError(f"hw2526.q2.3a needs the result of {width.EXPERIMENT_ID} in {folder}; "
-                          f"run `dlhw run {width.EXPERIMENT_ID}` first")
+        raise ConfigError(f"hw2526.q2.3a needs the result of {WIDTH_ID} in {folder}; "
+                          f"run `dlhw run {WIDTH_ID}` first")
     entry = source.metrics.get("per_width", {}).get(str(WIDTH))
     if not entry or any(k not in entry.get("config", {}) for k in TUNED):
         raise ConfigError(f"{folder} has no {WIDTH}-unit configuration with {', '.join(TUNED)}; "
-                          f"rerun {width.EXPERIMENT_ID} with width {WIDTH} in --widths")
-    notes = [f"Hyperparameters of the best {WIDTH}-unit model of {width.EXPERIMENT_ID} (validation "
+                          f"rerun {WIDTH_ID} with width {WIDTH} in --widths")
+    notes = [f"Hyperparameters of the best {WIDTH}-unit model of {WIDTH_ID} (validation "
              f"accuracy {entry['best_dev_accuracy']:.4f}): " +
              ", ".join(f"{k} {entry['config'][k]}" for k in TUNED) + "."]
     ds = ctx.dataset_or("emnist-letters")
@@ -50,19 +52,16 @@ def tuned_32(ctx: RunContext) -> tuple[dict[str, Any], list[str]]:
 
 def run(ctx: RunContext) -> ExperimentResult:
     tuned, notes = tuned_32(ctx)
-    epochs = ctx.n_epochs(width.EPOCHS)
-    base = {**tuned, "batch_size": width.FIXED["batch_size"], "epochs": epochs, "width": WIDTH,
+    epochs = ctx.n_epochs(EPOCHS)
+    base = {**tuned, "batch_size": FIXED["batch_size"], "epochs": epochs, "width": WIDTH,
             "dataset": ctx.dataset or "emnist-letters", "quick": ctx.quick}
     spec = GridSpec(base=base, axes={"depth": tuple(ctx.option("depths", DEPTHS))})
-    result, test, ref = width.run_sweep(ctx, spec, EXPERIMENT_ID)
-    per = width.per_axis(result, "depth", TUNED)
-    grid = result.table(metrics=width.ROW_METRICS, test={TEST_BEST: test["test_accuracy"]},
-                        caption=f"{WIDTH} units per hidden layer, hyperparameters of the best {WIDTH}-unit "
-                                f"model of q2.2a, {epochs} epochs on {ref.name}; test accuracy of the best "
-                                f"only.")
-    result.write_table(ctx.out_dir / "grid_table", grid)
-    depth_table = width.axis_table(per, "depth", (), "Highest validation accuracy during training per depth.")
-    metrics, history = width.best_summary(result, test)
+    result, test, ref = run_sweep(ctx, spec, EXPERIMENT_ID)
+    per = per_axis(result, "depth", TUNED)
+    summary, history = sweep_summary(ctx, result, spec, test, caption=(
+        f"{WIDTH} units per hidden layer, hyperparameters of the best {WIDTH}-unit "
+        f"model of q2.2a, {epochs} epochs on {ref.name}; test accuracy of the best only."))
+    depth_table = axis_table(per, "depth", (), "Highest validation accuracy during training per depth.")
     best = result.best()["params"]
     xs = [int(d) for d in per]
     figures = {"best_curves": plot_best_curves(history, ctx.out_dir, f"best: {best['depth']} hidden "
@@ -78,14 +77,14 @@ def run(ctx: RunContext) -> ExperimentResult:
     return ExperimentResult(
         experiment=EXPERIMENT_ID, title=EXPERIMENTS[0].title, dataset=ref.name, seed=ctx.seed,
         key_metric=TEST_BEST,
-        metrics={**metrics, "per_depth": per, "best_depth": int(best["depth"]),
+        metrics={**summary.metrics, "per_depth": per, "best_depth": int(best["depth"]),
                  "best_config": {"depth": int(best["depth"]), "width": WIDTH, **tuned,
                                  "batch_size": base["batch_size"], "epochs": epochs}},
-        config={**spec.to_dict(), "grid_seed": ctx.seed, "device": ctx.device},
-        figures=figures, tables={"grid": grid, "per_depth": depth_table}, notes=notes)
+        config=summary.config, figures=figures, tables={"grid": summary.table, "per_depth": depth_table},
+        notes=notes)
 
 
 EXPERIMENTS = [Experiment(id=EXPERIMENT_ID, title="Depth sweep: 32 units per layer, 1 to 9 hidden layers",
                           homework="hw2526", run=run, add_arguments=add_depth_arguments,
                           datasets=("emnist-letters",), covers=("hw2526.q2.3b", "hw2526.q2.3c"),
-                          depends=(width.EXPERIMENT_ID,))]
+                          depends=(WIDTH_ID,))]
