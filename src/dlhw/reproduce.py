@@ -23,7 +23,7 @@ ERROR_LOG = "error.log"
 
 
 @dataclass
-class Outcome:
+class ExperimentOutcome:
     """What happened to one experiment: ``ran``, ``kept``, ``failed`` or ``skipped``."""
 
     exp_id: str
@@ -116,14 +116,14 @@ def is_current(out_dir: Path, opts: RunOptions, exp: Experiment) -> ExperimentRe
     return None
 
 
-def run_one(exp: Experiment, opts: RunOptions, rerun: bool) -> Outcome:
+def run_one(exp: Experiment, opts: RunOptions, rerun: bool) -> ExperimentOutcome:
     """Keep or run one experiment; never raises for the experiment's own failure."""
     from dlhw.experiments.execute import execute
 
     ctx = opts.context(exp.id)
     kept = None if rerun else is_current(ctx.out_dir, opts, exp)
     if kept is not None:
-        return Outcome(exp.id, "kept", kept, seconds=kept.wall_time_s, out_dir=str(ctx.out_dir))
+        return ExperimentOutcome(exp.id, "kept", kept, seconds=kept.wall_time_s, out_dir=str(ctx.out_dir))
     t0 = time.perf_counter()
     try:
         res = execute(exp, ctx)
@@ -133,10 +133,10 @@ def run_one(exp: Experiment, opts: RunOptions, rerun: bool) -> Outcome:
         ctx.out_dir.mkdir(parents=True, exist_ok=True)
         (ctx.out_dir / ERROR_LOG).write_text(traceback.format_exc(), encoding="utf-8")
         detail = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DlhwError) else str(exc)
-        return Outcome(exp.id, "failed", None, f"{detail} (traceback in {ctx.out_dir / ERROR_LOG})",
+        return ExperimentOutcome(exp.id, "failed", None, f"{detail} (traceback in {ctx.out_dir / ERROR_LOG})",
                        time.perf_counter() - t0, str(ctx.out_dir))
     (ctx.out_dir / ERROR_LOG).unlink(missing_ok=True)
-    return Outcome(exp.id, "ran", res, seconds=res.wall_time_s, out_dir=str(ctx.out_dir))
+    return ExperimentOutcome(exp.id, "ran", res, seconds=res.wall_time_s, out_dir=str(ctx.out_dir))
 
 
 def key_number(res: ExperimentResult | None) -> str:
@@ -148,15 +148,15 @@ def key_number(res: ExperimentResult | None) -> str:
     return f"{res.key_metric} = {fmt_value(res.metrics.get(res.key_metric))}"
 
 
-def run_all(exps: list[Experiment], missing: dict[str, str], opts: RunOptions) -> list[Outcome]:
+def run_all(exps: list[Experiment], missing: dict[str, str], opts: RunOptions) -> list[ExperimentOutcome]:
     """Run ``exps`` in order, printing a progress line for each."""
-    outcomes: dict[str, Outcome] = {}
+    outcomes: dict[str, ExperimentOutcome] = {}
     for i, exp in enumerate(exps, 1):
         tag = f"[{i}/{len(exps)}] {exp.id}"
         blocked = [d for d in exp.depends if outcomes[d].status in ("failed", "skipped")]
         if exp.id in missing or blocked:
             why = missing.get(exp.id) or f"dependency {blocked[0]} did not finish"
-            outcomes[exp.id] = Outcome(exp.id, "skipped", detail=why)
+            outcomes[exp.id] = ExperimentOutcome(exp.id, "skipped", detail=why)
             print(f"{tag}: skipped ({why})", flush=True)
             continue
         print(f"{tag}: {exp.title} ...", flush=True)
@@ -191,7 +191,8 @@ def reproduce(opts: RunOptions, homework: str = "all", reports_dir: Path = Path(
     return 1 if failed or not report_ok else 0
 
 
-def nothing_reproduced(exps: list[Experiment], outcomes: list[Outcome], opts: RunOptions) -> str | None:
+def nothing_reproduced(exps: list[Experiment], outcomes: list[ExperimentOutcome],
+                       opts: RunOptions) -> str | None:
     """A plain sentence when no experiment that trains on data ran or was kept (so no report is
     built and the exit status is 1), else None."""
     from dlhw.data import find
@@ -223,7 +224,7 @@ def _build_reports(homework: str, runs_root: Path, reports_dir: Path, opts: RunO
     return True
 
 
-def print_summary(outcomes: list[Outcome]) -> None:
+def print_summary(outcomes: list[ExperimentOutcome]) -> None:
     """A table: experiment, status, key number, wall time, where its outputs are."""
     header = ("experiment", "status", "key number", "wall s", "outputs")
     rows = [(o.exp_id, o.status, key_number(o.result) or o.detail[:60],

@@ -20,7 +20,7 @@ from typing import Any
 
 from dlhw.validation import check_int
 
-Outcome = tuple[int, Any, BaseException | None]
+TaskOutcome = tuple[int, Any, BaseException | None]  # (task index, its value, the error it raised)
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
@@ -31,7 +31,7 @@ class Backend(ABC):
 
     @abstractmethod
     def imap(self, fn: Callable[[Any], Any], tasks: Sequence[Any], *,
-             stop: Callable[[], bool] = lambda: False) -> Iterator[Outcome]:
+             stop: Callable[[], bool] = lambda: False) -> Iterator[TaskOutcome]:
         """Run ``fn(task)`` for each task; yield ``(index, result, None)`` or ``(index, None, exc)``.
 
         No new task is started once ``stop()`` is true (tasks already running finish).

@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from dlhw.errors import ConfigError
-from dlhw.grid.backends import Backend, Outcome
+from dlhw.grid.backends import Backend, TaskOutcome
 
 MAX_RETRIES = 3        # reruns of a task whose worker or node died (Ray's max_retries)
 CONNECT_TIMEOUT = 15.0  # seconds to reach --address before giving up with one line
@@ -207,7 +207,7 @@ class RayBackend(Backend):
         """``value`` in the object store once; the returned function gets it on any node."""
         return SharedData(_import_ray().put(value))
 
-    def imap(self, fn, tasks: Sequence[Any], *, stop=lambda: False) -> Iterator[Outcome]:
+    def imap(self, fn, tasks: Sequence[Any], *, stop=lambda: False) -> Iterator[TaskOutcome]:
         ray = _import_ray()
         remote = ray.remote(**self.options)(_call)
         pending = list(enumerate(tasks))[::-1]

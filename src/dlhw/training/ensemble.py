@@ -52,9 +52,10 @@ from dlhw.training.torch_loop import (
     finished_result,
 )
 
-__all__ = ["EnsembleMember", "MemberRun", "Outcome", "shape_key", "train_ensemble", "train_stacked_epoch"]
+__all__ = ["EnsembleMember", "MemberOutcome", "MemberRun", "shape_key", "train_ensemble",
+           "train_stacked_epoch"]
 
-Outcome = TrainResult | DivergenceError
+MemberOutcome = TrainResult | DivergenceError  # one ensemble member's result, or why it diverged
 EnsembleEpochCallback = Callable[[int, list[dict[str, float]]], None]  # metrics per active member
 PROGRESS_EVERY = 200  # steps between progress-bar updates
 
@@ -97,7 +98,7 @@ class MemberRun:
 
 def train_ensemble(members: Sequence[EnsembleMember], dataset: Dataset, *, data_seed: int,
                    device: str = "cpu", progress: bool = True, plots: bool = False,
-                   test: bool = False, on_epoch: EnsembleEpochCallback | None = None) -> list[Outcome]:
+                   test: bool = False, on_epoch: EnsembleEpochCallback | None = None) -> list[MemberOutcome]:
     """Train ``members`` (equal :func:`shape_key`) together; one outcome per member, in order.
 
     An outcome is the member's :class:`~dlhw.training.torch_loop.TrainResult` (``test=False``:
@@ -113,7 +114,7 @@ def train_ensemble(members: Sequence[EnsembleMember], dataset: Dataset, *, data_
         raise CheckpointError(f"{dataset.name} has no validation split; ensembles need train/dev/test data")
     data = as_tensors(dataset, device)
     shape = (int(dataset.n_classes), dataset.n_features)
-    outcomes: list[Outcome | None] = [None] * len(members)
+    outcomes: list[MemberOutcome | None] = [None] * len(members)
     pending: list[tuple[int, MemberRun]] = []
     with contextlib.ExitStack() as locks:
         for i, m in enumerate(members):
