@@ -60,8 +60,8 @@ def _run(tmp_path, *, tty: bool, verbosity: int = 0, env: dict | None = None) ->
             if not data:
                 break
             chunks.append(data)
-        elif proc.poll() is not None:
-            break
+        # No early exit on proc.poll(): output written just before the child exits would be lost.
+        # Once the child has closed the terminal, the master reads EOF or raises EIO (above).
     os.close(master)
     assert proc.wait(timeout=30) == 0
     return b"".join(chunks).decode(errors="replace")

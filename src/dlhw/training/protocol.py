@@ -259,7 +259,7 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
                 prepared = model.prepare(X, kernel)
                 compile_seconds = warm_up(model, (X, y, prepared), lr, kernel)
             values = _one_epoch(model, (X, y, prepared), lr, seed, epoch, kernel, splits, epoch_hook)
-        bar.set_postfix(bar_postfix(values), refresh=False)
+        bar.set_postfix(bar_postfix(values))  # drawn now: one frame per epoch
         log.info(epoch_line(epoch, epochs, values, title))
         if history.append(**values):
             save_checkpoint(folder.best_path, model, {"epoch": epoch, "fingerprint": fp})
