@@ -1,7 +1,8 @@
 """``dlhw.training``: every training loop, above the models it trains.
 
 - :mod:`~dlhw.training.protocol`: the numpy models' loop (epochs in :func:`dlhw.rng.epoch_order`,
-  best-validation checkpoint, resume, divergence check) -> ``TrainResult``;
+  best-validation checkpoint, resume, divergence check) -> ``TrainResult``
+  (:mod:`~dlhw.training.result`: the one result type of every loop, numpy and torch);
 - :mod:`~dlhw.training.torch_loop`: the PyTorch loop (:func:`train_torch`, one
   :class:`~dlhw.training.torch_loop.TorchRun` per run) and :mod:`~dlhw.training.torch_fast`, its
   batch-1 fast path; :mod:`~dlhw.training.torch_epoch` fixes a run's randomness;

@@ -101,7 +101,7 @@ def train_ensemble(members: Sequence[EnsembleMember], dataset: Dataset, *, data_
                    test: bool = False, on_epoch: EnsembleEpochCallback | None = None) -> list[MemberOutcome]:
     """Train ``members`` (equal :func:`shape_key`) together; one outcome per member, in order.
 
-    An outcome is the member's :class:`~dlhw.training.torch_loop.TrainResult` (``test=False``:
+    An outcome is the member's :class:`~dlhw.training.result.TrainResult` (``test=False``:
     test scores NaN, the test split untouched), or the :class:`DivergenceError` of a member
     whose loss diverged. ``on_epoch(epoch, metrics per active member)`` is called per epoch.
     """

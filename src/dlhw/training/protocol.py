@@ -41,7 +41,6 @@ import os
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,71 +57,15 @@ from dlhw.training.checkpoint import (
     read_checkpoint,
     save_checkpoint,
 )
-from dlhw.training.history import HISTORY_FILE, EpochCallback, History
+from dlhw.training.history import EpochCallback, History
 from dlhw.training.plots import preload as preload_plotting
-from dlhw.training.run_folder import BEST_FILE as BEST
-from dlhw.training.run_folder import LAST_FILE as LAST
+from dlhw.training.result import TrainResult
 from dlhw.training.run_folder import RunFolder, divergence_message
 from dlhw.validation import check_choice, check_int, check_positive, check_splits
 
 EpochHook = Callable[[Any, int], dict[str, float]]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class TrainResult:
-    """What :func:`train` returns: the history, the reloaded best checkpoint's test score, files."""
-
-    history: History
-    task: str
-    metric: str
-    test_metrics: dict[str, float]
-    out_dir: Path
-    figures: dict[str, str] = field(default_factory=dict)
-    resumed_epochs: int = 0
-    final_test_metrics: dict[str, float] = field(default_factory=dict)
-    compile_seconds: float = 0.0
-
-    @property
-    def best_path(self) -> Path:
-        return self.out_dir / BEST
-
-    @property
-    def last_path(self) -> Path:
-        return self.out_dir / LAST
-
-    @property
-    def history_path(self) -> Path:
-        return self.out_dir / HISTORY_FILE
-
-    @property
-    def seconds_per_epoch(self) -> float:
-        """The median training seconds of one epoch (steady state: compilation is not in it)."""
-        secs = self.history.metrics.get("epoch_seconds", [])
-        return float(np.median(secs)) if secs else float("nan")
-
-    def metrics(self) -> dict[str, Any]:
-        """The metrics of ``docs/results.md`` for one classifier or regression run (the torch
-        loop's :class:`~dlhw.training.torch_loop.TrainResult` answers the same call)."""
-        h, m = self.history, self.history.metrics
-        out: dict[str, Any] = {"best_epoch": h.best_epoch, "epochs": h.epochs,
-                               "seconds_per_epoch": self.seconds_per_epoch,
-                               "compile_seconds": self.compile_seconds}
-        if "train_loss" in m:
-            out["final_train_loss"] = h.last("train_loss")
-        if self.task == "classification":
-            out.update(test_accuracy_final=self.final_test_metrics.get("test_accuracy", float("nan")),
-                       test_accuracy_best=self.test_metrics["test_accuracy"],
-                       final_train_accuracy=h.last("train_accuracy"))
-            if "dev_accuracy" in m:
-                out.update(best_dev_accuracy=max(m["dev_accuracy"]),
-                           final_dev_accuracy=h.last("dev_accuracy"))
-            return out
-        out.update(train_rmse=h.last("train_rmse"), test_rmse=h.last("test_rmse"),
-                   best_test_rmse=min(m["test_rmse"]),
-                   best_checkpoint_test_rmse=self.test_metrics["test_rmse"])
-        return out
 
 
 def default_monitor(model: Any, has_dev: bool) -> str:
@@ -333,7 +276,7 @@ def _finish(model: Any, test_split: tuple | None, history: History, folder: RunF
     figures = plot_curves(history, model, out_dir, title) if plots else {}
     return TrainResult(history=history, task=model.task, metric=model.metric, test_metrics=test,
                        out_dir=out_dir, figures=figures, resumed_epochs=resumed,
-                       final_test_metrics=final)
+                       final_test_metrics=final, compile_seconds=0.0)
 
 
 def plot_curves(history: History, model: Any, out_dir: Path, title: str) -> dict[str, str]:

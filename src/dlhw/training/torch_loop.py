@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from dlhw.logs import bar_options, bar_postfix, epoch_line
 from dlhw.nets import NetConfig, evaluate, make_optimizer
 from dlhw.training.history import EpochCallback, History
 from dlhw.training.plots import plot_history
+from dlhw.training.result import TrainResult
 from dlhw.training.run_folder import (
     BEST_FILE,
     CONFIG_FILE,
@@ -67,51 +67,6 @@ __all__ = ["TorchRun", "TrainResult", "as_tensors", "dropout_seed", "epoch_batch
            "train_torch"]
 
 
-
-
-@dataclass
-class TrainResult:
-    """What one finished run produced: the history and the reloaded best checkpoint's test scores."""
-
-    config: dict[str, Any]
-    seed: int
-    history: History
-    test_accuracy: float
-    test_loss: float
-    seconds_per_epoch: float
-    out_dir: str
-    device: str = "cpu"
-    figures: dict[str, str] = field(default_factory=dict)
-    test_accuracy_final: float = math.nan  # the model after the last epoch (test_accuracy: best)
-    test_loss_final: float = math.nan
-
-    @property
-    def best_epoch(self) -> int:
-        return int(self.history.best_epoch or 0)
-
-    @property
-    def best_dev_accuracy(self) -> float:
-        return float(self.history.best_value if self.history.best_value is not None else math.nan)
-
-    def metrics(self) -> dict[str, float]:
-        """The classifier metrics of docs/results.md."""
-        h = self.history
-        return {"test_accuracy_best": self.test_accuracy, "test_loss_best": self.test_loss,
-                "test_accuracy_final": self.test_accuracy_final, "test_loss_final": self.test_loss_final,
-                "best_dev_accuracy": self.best_dev_accuracy, "best_epoch": self.best_epoch,
-                "epochs": h.epochs, "final_train_accuracy": h.last("train_accuracy"),
-                "final_dev_accuracy": h.last("dev_accuracy"), "final_train_loss": h.last("train_loss"),
-                "seconds_per_epoch": self.seconds_per_epoch}
-
-    def to_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in ("config", "seed", "test_accuracy", "test_loss",
-                                            "seconds_per_epoch", "out_dir", "device", "figures",
-                                            "test_accuracy_final", "test_loss_final")}
-        return {**d, "history": self.history.to_dict()}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TrainResult:
-        return cls(**{**d, "history": History.from_dict(d["history"])})
 
 
 def train_torch(cfg: NetConfig | dict, dataset: Dataset, *, out_dir: str | Path, seed: int = 0,
@@ -257,10 +212,10 @@ class TorchRun:
                                  else (math.nan, math.nan))  # self.model: after the last epoch
         history.save(out)
         result = TrainResult(config=self.cfg.to_dict(), seed=self.seed, history=history,
-                             test_accuracy=test_acc, test_loss=test_loss,
-                             test_accuracy_final=final_acc, test_loss_final=final_loss,
-                             seconds_per_epoch=steady_seconds(history.metrics["epoch_seconds"]),
-                             out_dir=str(out), device=str(self.device),
+                             test_metrics={"test_accuracy": test_acc, "test_loss": test_loss},
+                             final_test_metrics={"test_accuracy": final_acc, "test_loss": final_loss},
+                             steady_seconds=steady_seconds(history.metrics["epoch_seconds"]),
+                             out_dir=out, device=str(self.device),
                              figures=plot_run(history, out, title=self.cfg.describe()) if plots else {})
         self.folder.record_finished(result.to_dict())
         self.folder.promote_last(history.epochs)  # final weights (and optimiser state) stay as last.npz
