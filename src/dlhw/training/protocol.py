@@ -60,6 +60,8 @@ from dlhw.training.checkpoint import (
 from dlhw.training.history import EpochCallback, History
 from dlhw.training.plots import preload as preload_plotting
 from dlhw.training.result import TrainResult
+from dlhw.training.run_folder import BEST_FILE as BEST  # noqa: F401 (public: the checkpoint names)
+from dlhw.training.run_folder import LAST_FILE as LAST  # noqa: F401
 from dlhw.training.run_folder import RunFolder, divergence_message
 from dlhw.validation import check_choice, check_int, check_positive, check_splits
 
