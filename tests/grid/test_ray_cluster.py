@@ -44,6 +44,14 @@ FAST_FAILURE_DETECTION = {"health_check_initial_delay_ms": 0, "health_check_peri
 DEADLINE = 60  # seconds any one grid in these tests may take
 
 
+def node_id(node) -> str:
+    """The Ray node id (hex) of a ``cluster_utils`` node: ``Node.node_id`` where Ray has it (newer
+    than the 2.10 floor), else looked up in ``ray.nodes()`` by the node's raylet socket."""
+    if getattr(node, "node_id", None):
+        return node.node_id
+    return next(n["NodeID"] for n in ray.nodes() if n["RayletSocketName"] == node.raylet_socket_name)
+
+
 def _descendants(pid: int) -> set[int]:
     import psutil
 
@@ -249,7 +257,7 @@ def test_workers_write_only_through_the_driver_and_failures_are_recorded(cluster
                 folder / "config.json")["seed"]
             assert (folder / "run" / "curve.png").read_bytes() == bytes(range(256)) * 4
     starts = attempts(log)
-    assert len(starts) == 6 and {node for _, node, _, _ in starts} <= {w.node_id for w in cluster.workers}
+    assert len(starts) == 6 and {node for _, node, _, _ in starts} <= {node_id(w) for w in cluster.workers}
     assert not any(folder.startswith(str(root)) for *_, folder in starts)  # never in the root
 
 
@@ -312,7 +320,7 @@ def test_worker_node_killed_mid_task_the_grid_completes(cluster, tmp_path):
     log = tmp_path / "log"
     log.mkdir()
     spec = GridSpec(base={"sleep": 0.6, "log": str(log)}, axes={"lr": (1e-4, 1e-3, 1e-2), "l2": (0.0, 1e-3)})
-    nodes = {w.node_id: w for w in cluster.workers}
+    nodes = {node_id(w): w for w in cluster.workers}
     killed = {}
 
     def kill_first_busy_node():
@@ -332,7 +340,7 @@ def test_worker_node_killed_mid_task_the_grid_completes(cluster, tmp_path):
     runner = _runner(tmp_path / "grid", slow, RayBackend())
     result = _with_deadline(runner.run, spec)
     killer.join(DEADLINE)
-    cluster.workers = [w for w in cluster.workers if w.node_id != killed.get("node")]
+    cluster.workers = [w for w in cluster.workers if node_id(w) != killed.get("node")]
     starts, ends = attempts(log), attempts(log, "end")  # the Ray run's attempts
     expected = _runner(tmp_path / "local", slow, SerialBackend()).run(spec)
 

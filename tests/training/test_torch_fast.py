@@ -81,7 +81,7 @@ def data(seed: int = 0, n: int = STEPS * 3):
     return X, y
 
 
-def setup(cfg: dict):
+def build_run(cfg: dict):  # not `setup`: pytest 8.0 calls a module's setup()
     cfg = NetConfig.from_dict(cfg)
     model = init_model(cfg, N_CLASSES, N_FEATURES, seed=3)
     return cfg, model, make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.l2)
@@ -89,7 +89,7 @@ def setup(cfg: dict):
 
 def plain_recorded(cfg: dict, X, y, order, batch: int):
     """The plain loop step by step: (mean loss, params, sum_t |update_t| per param, mean sum|z|)."""
-    _, model, opt = setup(cfg)
+    _, model, opt = build_run(cfg)
     crit = nn.CrossEntropyLoss()
     moved = [torch.zeros_like(p) for p in model.parameters()]
     losses, scale = [], []
@@ -110,7 +110,7 @@ def plain_recorded(cfg: dict, X, y, order, batch: int):
 
 
 def fast_run(cfg: dict, X, y, order, batch: int):
-    _, model, opt = setup(cfg)
+    _, model, opt = build_run(cfg)
     crit = nn.CrossEntropyLoss()
     assert fast_unsupported(model, opt, crit, X, batch) is None
     with seeded_torch_rng(11, "cpu"):
@@ -153,7 +153,7 @@ def test_dropout_masks_are_the_plain_loops():
     _, got, _ = fast_run(cfg, X, y, order, 1)
     assert max(float((a - b).abs().max()) for a, b in zip(got, ref)) < 1e-5
     with seeded_torch_rng(12, "cpu"):  # another dropout seed: visibly different weights
-        _, model, opt = setup(cfg)
+        _, model, opt = build_run(cfg)
         train_epoch_fast(model, opt, nn.CrossEntropyLoss(), X, y, order, 1)
     assert max(float((a - b.detach()).abs().max()) for a, b in zip(ref, model.parameters())) > 1e-3
 
@@ -164,8 +164,8 @@ def test_adam_state_is_torchs_and_resumes_in_the_plain_loop():
     X, y = data(5)
     order = np.random.default_rng(5).permutation(len(y))[:100]
     cfg = CASES["relu-adam-l2"]
-    _, m_fast, o_fast = setup(cfg)
-    _, m_ref, o_ref = setup(cfg)
+    _, m_fast, o_fast = build_run(cfg)
+    _, m_ref, o_ref = build_run(cfg)
     crit = nn.CrossEntropyLoss()
     train_epoch_fast(m_fast, o_fast, crit, X, y, order, 1)
     train_epoch(m_ref, o_ref, crit, X, y, order, 1)
@@ -192,8 +192,8 @@ def test_update_rounding_is_torchs():
         X[:, 0] = 1.0
         y = torch.tensor([1, 2, 0])
         order = np.arange(3)
-        _, ref_model, ref_opt = setup(cfg)
-        _, fast_model, fast_opt = setup(cfg)
+        _, ref_model, ref_opt = build_run(cfg)
+        _, fast_model, fast_opt = build_run(cfg)
         with torch.no_grad():  # equal scores: the softmax is exactly 1/K, no exp/log rounding
             for m in (ref_model, fast_model):
                 m.linear.weight[:, 0] = 0.5
@@ -207,7 +207,7 @@ def test_update_rounding_is_torchs():
 
 def test_unsupported_cases_fall_back_with_a_reason():
     X, _ = data()
-    _, model, opt = setup(CASES["relu-sgd"])
+    _, model, opt = build_run(CASES["relu-sgd"])
     crit = nn.CrossEntropyLoss()
     assert "batch size" in fast_unsupported(model, opt, crit, X, FAST_MAX_BATCH + 1)
     assert "not float32" in fast_unsupported(model, opt, crit, X.double(), 1)
