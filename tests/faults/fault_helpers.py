@@ -18,21 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from dlhw.testing.toydata import blobs  # noqa: F401 - the fault tests' data, re-exported
+
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parents[1] / "src"
-
-
-def blobs(seed: int = 0, n: int = 240, d: int = 6, k: int = 3):
-    """``k`` Gaussian classes in ``d`` dimensions, split 60/20/20 (a :class:`Dataset`)."""
-    from dlhw.data.dataset import Dataset
-
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(0.0, 2.0, size=(k, d))
-    y = rng.integers(0, k, size=n)
-    X = centres[y] + rng.normal(size=(n, d))
-    a, b = int(0.6 * n), int(0.8 * n)
-    return Dataset(name="blobs", train=(X[:a], y[:a]), dev=(X[a:b], y[a:b]), test=(X[b:], y[b:]),
-                   n_classes=k)
 
 
 def child_env() -> dict[str, str]:

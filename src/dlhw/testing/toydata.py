@@ -7,7 +7,7 @@ import numpy as np
 from dlhw.data.dataset import Dataset
 
 
-def blobs(seed: int, n: int = 240, d: int = 6, k: int = 3) -> Dataset:
+def blobs(seed: int = 0, n: int = 240, d: int = 6, k: int = 3) -> Dataset:
     """``k`` Gaussian classes in ``d`` dimensions, split 60/20/20."""
     rng = np.random.default_rng(seed)
     centres = rng.normal(0.0, 2.0, size=(k, d))
