@@ -41,3 +41,16 @@ def test_subset_and_describe(fashion):
     small = fashion.subset(100, 50)
     assert small.train[0].shape == (100, 784) and small.test[1].shape == (50,)
     assert small.describe().startswith("fashion-mnist: train 100, dev 50, test 50; 784 features, 10 classes")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bias", [False, True])
+def test_pixels_to_float_is_p_over_256_for_every_pixel_value(dtype, bias):
+    from dlhw.data.dataset import pixels_to_float
+
+    pixels = np.arange(256, dtype=np.uint8).reshape(32, 8)[::-1]  # (32, 8), every value once
+    X = pixels_to_float(pixels, bias=bias, dtype=dtype)
+    assert X.dtype == dtype and X.shape == (32, 8 + bias)
+    np.testing.assert_array_equal(X[:, :8], pixels.astype(dtype) / dtype(256))
+    if bias:
+        assert (X[:, 8] == 1).all()

@@ -61,25 +61,17 @@ class Dataset:
                        name=self.name if name is None else name)
 
 
-def pixel_scaler(dtype: np.dtype):
-    """A function mapping uint8 pixels to ``dtype`` values ``p / 256`` (the courses' scaling).
-
-    A 256-entry lookup table is several times faster than ``astype`` plus a division.
-    """
-    table = np.arange(256, dtype=dtype) / np.dtype(dtype).type(256)  # (256,)
-    return lambda pixels: table[pixels]
-
-
 def pixels_to_float(pixels: np.ndarray, *, bias: bool, dtype: np.dtype) -> np.ndarray:
     """uint8 ``pixels`` (n, d) as ``dtype`` values ``p / 256``, with a constant-1 column if ``bias``.
 
-    One allocation of the result (n, d + bias), filled through the 256-entry table: what
-    :func:`pixel_scaler` then :func:`finish` compute, without the intermediate copy.
+    One allocation of the result (n, d + bias), filled by one ufunc pass that casts and scales
+    (``p * 2**-8``: exact, the same values as ``p / 256``). This is about 5-10x faster than a
+    256-entry lookup table (``np.take``), which costs more than the rest of a data load
+    (``benchmarks/data_load.py``).
     """
     n, d = pixels.shape
-    table = np.arange(256, dtype=dtype) / np.dtype(dtype).type(256)  # (256,)
     out = np.empty((n, d + int(bias)), dtype=dtype)
-    np.take(table, pixels, out=out[:, :d], mode="wrap")  # uint8 indices: wrap never applies
+    np.multiply(pixels, np.dtype(dtype).type(2.0**-8), out=out[:, :d], casting="unsafe")
     if bias:
         out[:, d] = 1
     return out

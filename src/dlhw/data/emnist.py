@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlhw.data.dataset import Dataset, finish, pixel_scaler
+from dlhw.data.dataset import Dataset, finish, pixels_to_float
 from dlhw.data.idx import parse_idx, read_bytes
 from dlhw.data.locate import require
 from dlhw.errors import DataError
@@ -147,15 +147,14 @@ def load_emnist_letters(data_dir: str | os.PathLike | None = None, *, bias: bool
     """EMNIST Letters: X (n, 784) pixels / 256, y int64 in 0..25; the course file preferred."""
     folder, files = require(NAME, data_dir, FILESETS, "EMNIST Letters", FIX)
     splits = _load_course(folder / COURSE_FILE) if files == (COURSE_FILE,) else _load_nist(folder, files)
-    scale = pixel_scaler(dtype)
 
     def prep(split: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         X, y = split
         if X.dtype == np.uint8:
-            X = scale(X)
-        else:  # integer pixels 0..255, or floats that may already be scaled to [0, 1]
-            X = X.astype(dtype)
-            X = X / 256.0 if X.size and X.max() > 1 else X
+            return pixels_to_float(X, bias=bias, dtype=dtype), y
+        # integer pixels 0..255, or floats that may already be scaled to [0, 1]
+        X = X.astype(dtype)
+        X = X / 256.0 if X.size and X.max() > 1 else X
         return finish(X, bias=bias, dtype=dtype), y
 
     source = str(folder / files[0]) if len(files) == 1 else str(folder)
