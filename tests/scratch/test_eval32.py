@@ -12,7 +12,13 @@ import numpy as np
 import pytest
 
 from dlhw.scratch import make_model
-from dlhw.scratch._eval32 import certain_argmax, linear_predict, mlp_predict, rows32
+from dlhw.scratch._eval32 import (
+    certain_argmax,
+    linear_predict,
+    mlp_predict,
+    rows32,
+    rows32_reference,
+)
 from dlhw.training.protocol import epoch_order
 
 
@@ -91,3 +97,31 @@ def test_rows_without_an_exact_float32_copy_use_the_reference(rng):
     model.W = rng.normal(size=(3, 8))
     y = rng.integers(0, 3, size=50)
     assert model.evaluate(X, y, prepared=model.prepare_eval(X)) == model.evaluate(X, y)
+
+
+def _inputs(rng):
+    """Arrays with and without an exact float32 view (name, X)."""
+    pixels = np.floor(rng.uniform(0, 256, size=(300, 20))) / 256
+    yield "pixels", pixels
+    yield "pixels with bias", np.hstack([pixels, np.ones((300, 1))])
+    yield "float32 input", pixels.astype(np.float32)
+    yield "negative", pixels - 0.5
+    yield "a column slice", pixels[:, ::2]
+    yield "not dyadic", pixels / 3
+    for bad in (np.nan, np.inf, -np.inf, 2.0**31, 2.0**-31, 2.0**-140):
+        X = pixels.copy()
+        X[123, 7] = bad
+        yield f"one entry {bad}", X
+
+
+def test_the_one_pass_rows32_is_the_numpy_reference(rng):
+    for name, X in _inputs(rng):
+        fast, ref = rows32(X), rows32_reference(X)
+        assert (fast is None) == (ref is None), name
+        if ref is None:
+            continue
+        np.testing.assert_array_equal(fast.x32, ref.x32, err_msg=name)
+        assert fast.x32.dtype == np.float32 and fast.source is X
+        np.testing.assert_allclose(fast.norm, ref.norm, rtol=1e-6, err_msg=name)  # float32 sums
+        exact = np.sqrt((X.astype(np.longdouble) ** 2).sum(axis=1)).astype(np.float64)
+        assert (fast.norm >= exact).all(), name  # still upper bounds

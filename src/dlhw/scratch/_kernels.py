@@ -76,3 +76,26 @@ def hidden_backward(W1T, b1, idx, val, n, a, dh, lr):
             W1T[j, u] -= lr * (dh[u] * v)
     for u in range(dh.shape[0]):
         b1[u] -= lr * dh[u]
+
+
+@njit(**JIT)
+def rows_float32(X, lo, hi, x32, norm):
+    """``x32 = X`` (n, D) as float32 and ``norm[i] = ||X[i]||_2`` (n,) float64, in one pass.
+
+    Returns False (leaving the outputs partly filled) as soon as an entry is not exactly a
+    float32 or a nonzero ``|X[i, j]|`` lies outside ``[lo, hi]`` (NaN and inf included): the
+    conditions of :func:`dlhw.scratch._eval32.rows32`. ``norm`` is the plain sequential sum's
+    square root, within ``(D + 1) * 2**-53`` relative of the exact norm.
+    """
+    for i in range(X.shape[0]):
+        sq = 0.0
+        for j in range(X.shape[1]):
+            v = np.float64(X[i, j])
+            f = np.float32(v)
+            a = abs(v)
+            if f != v or (a != 0.0 and not (lo <= a <= hi)):
+                return False
+            x32[i, j] = f
+            sq += v * v
+        norm[i] = np.sqrt(sq)
+    return True
