@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
+# pytest-xdist workers of `make test` (TEST_JOBS=0: one process, no workers)
+TEST_JOBS ?= 2
 # Extras installed into .venv: the test tools and Ray (so the Ray tests run, not skip).
 EXTRAS ?= dev,distributed
 # torch is pinned. On Linux, PyPI's torch wheel is the CUDA build (gigabytes of nvidia-* wheels),
@@ -56,7 +58,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 # The dependency floors, proven: a fresh venv pinned to constraints/minimum.txt, then the tests.
 test-min:
@@ -66,7 +68,7 @@ test-min:
 	$(call install_torch,$(MIN_VENV)/bin,$(MIN_TORCH))
 	$(MIN_VENV)/bin/pip install --quiet -c constraints/minimum.txt -e '.[$(EXTRAS)]'
 	$(MIN_VENV)/bin/pip freeze --exclude-editable > $(MIN_VENV)/freeze.txt
-	$(MIN_VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(MIN_VENV)/bin/python -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 # The same tests under Python 3.12 (needs a python3.12; PYTHON312=/path/to/python3.12 to choose one).
 test-py312:
@@ -76,7 +78,7 @@ test-py312:
 	$(PY312_VENV)/bin/pip install --quiet --upgrade pip
 	$(call install_torch,$(PY312_VENV)/bin,$(TORCH_VERSION))
 	$(PY312_VENV)/bin/pip install --quiet -e '.[$(EXTRAS)]'
-	$(PY312_VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY312_VENV)/bin/python -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(MIN_VENV) $(PY312_VENV) runs reports

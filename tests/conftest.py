@@ -75,3 +75,21 @@ def ames(data_dir):
 def _isolated_cache(tmp_path, monkeypatch):
     """Tests never touch the user's cache: it points at a fresh temporary folder."""
     monkeypatch.setenv("DLHW_CACHE_DIR", str(tmp_path / "cache"))
+
+
+# Modules that start Ray clusters run on one pytest-xdist worker, one after the other.
+RAY_MODULES = {"test_ray.py", "test_ray_cluster.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Longest tests first, and the Ray modules as one xdist group.
+
+    ``make test`` runs the suite on two pytest-xdist workers (``-n 2 --dist loadgroup``); a long
+    test (marked ``slow``) collected last would run alone at the end, so the slow ones start
+    first (a stable sort: the order within each part is kept). Without xdist the order changes
+    and the group marks do nothing.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    for item in items:
+        if item.path.name in RAY_MODULES:
+            item.add_marker(pytest.mark.xdist_group("ray"))
