@@ -68,13 +68,16 @@ def test_resume_after_interruption_is_bit_identical(toy, tmp_path):
         np.testing.assert_array_equal(v, model.state_dict()[k])
 
 
-def _logistic_run(out, on_epoch=None):
+def _logistic_run(out, on_epoch=None, checkpoint_seconds=2.0):
     return train(LogisticRegression(3, 6), blobs(0), epochs=4, learning_rate=0.1, seed=1,
-                 out_dir=out, on_epoch=on_epoch)
+                 out_dir=out, on_epoch=on_epoch, checkpoint_seconds=checkpoint_seconds)
 
 
-def test_resume_after_kill_9(tmp_path):
-    """A process killed with SIGKILL mid-run resumes from its last finished epoch."""
+@pytest.mark.parametrize("every, on_disk", [(0.0, 2), (3600.0, 0)])
+def test_resume_after_kill_9(tmp_path, every, on_disk):
+    """A process killed with SIGKILL mid-run resumes from its last *written* epoch: every epoch
+    with ``checkpoint_seconds=0``, none of the first two when the writes are an hour apart (a
+    kill -9 skips the flush that Ctrl-C gets); either way the results equal an uninterrupted run."""
     script = textwrap.dedent(f"""
         import os, signal, sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
@@ -82,16 +85,43 @@ def test_resume_after_kill_9(tmp_path):
         def kill(epoch, values):
             if epoch == 2:
                 os.kill(os.getpid(), signal.SIGKILL)
-        _logistic_run({str(tmp_path / "killed")!r}, kill)
+        _logistic_run({str(tmp_path / "killed")!r}, kill, checkpoint_seconds={every!r})
     """)
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     proc = subprocess.run([sys.executable, "-c", script], env=env, timeout=120)
     assert proc.returncode == -9
-    assert History.load(tmp_path / "killed").epochs == 2
+    if on_disk:
+        assert History.load(tmp_path / "killed").epochs == on_disk
+    else:
+        assert not (tmp_path / "killed" / "last.npz").exists()
     resumed, full = _logistic_run(tmp_path / "killed"), _logistic_run(tmp_path / "full")
-    assert resumed.resumed_epochs == 2
+    assert resumed.resumed_epochs == on_disk
     assert _no_time(resumed.history) == _no_time(full.history)
     assert resumed.test_metrics == full.test_metrics
+
+
+def test_epoch_files_are_written_at_most_every_checkpoint_seconds(toy, tmp_path, monkeypatch):
+    """Fast epochs do not each pay for fsynced writes: an hour apart, best and last are written
+    once, after the last epoch, and hold that run's best and last weights."""
+    from dlhw.training import protocol
+
+    writes = []
+    real = protocol.save_checkpoint
+    monkeypatch.setattr(protocol, "save_checkpoint", lambda path, *a, **k: writes.append(Path(path).name)
+                        or real(path, *a, **k))
+    model, res = _run(toy, tmp_path / "slow", epochs=6, checkpoint_seconds=3600)
+    assert writes == ["best.npz", "last.npz"]
+    _, every = _run(toy, tmp_path / "every", epochs=6, checkpoint_seconds=0)
+    assert writes.count("last.npz") == 1 + 6
+    for name in ("best.npz", "last.npz"):
+        a, meta_a = model_from_checkpoint(tmp_path / "slow" / name)
+        b, meta_b = model_from_checkpoint(tmp_path / "every" / name)
+        assert meta_a["epoch"] == meta_b["epoch"]
+        for k, v in a.state_dict().items():
+            np.testing.assert_array_equal(v, b.state_dict()[k])
+    assert _no_time(History.load(tmp_path / "slow")) == _no_time(History.load(tmp_path / "every"))
+    with pytest.raises(ConfigError, match="checkpoint_seconds"):
+        _run(toy, tmp_path / "bad", checkpoint_seconds=-1)
 
 
 def test_divergence_names_epoch_and_learning_rate(toy_regression, tmp_path):

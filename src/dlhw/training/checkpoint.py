@@ -41,10 +41,12 @@ def model_meta(model: Any) -> dict[str, Any]:
     return {"model": model_kind(model), "class": type(model).__name__, "config": model.config()}
 
 
-def save_checkpoint(path: str | os.PathLike, model: Any, meta: dict[str, Any] | None = None) -> Path:
-    """Write ``model.state_dict()`` and ``meta`` (plus the model's identity) to ``path`` atomically."""
+def save_checkpoint(path: str | os.PathLike, model: Any, meta: dict[str, Any] | None = None,
+                    state: dict[str, np.ndarray] | None = None) -> Path:
+    """Write ``state`` (default ``model.state_dict()``: a snapshot taken earlier may be given) and
+    ``meta`` (plus the model's identity) to ``path`` atomically."""
     full = {**model_meta(model), **(meta or {})}
-    arrays = dict(model.state_dict())
+    arrays = dict(model.state_dict() if state is None else state)
     if META_KEY in arrays:
         raise CheckpointError(f"a parameter is named {META_KEY!r}, which checkpoints reserve; rename it")
     arrays[META_KEY] = _encode(full)

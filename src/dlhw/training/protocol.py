@@ -8,7 +8,7 @@
 2. after each epoch: the divergence check (NaN/inf loss or weights -> :class:`DivergenceError`
    naming the epoch and learning rate), the metrics of every evaluated split, the best
    checkpoint ``best.npz`` when the monitored metric improves, then ``last.npz`` (weights +
-   history, one atomic file) and ``history.json``;
+   history, one atomic file) and ``history.json`` (see **Writes** for when they reach disk);
 3. at the end the model after the last epoch (the *final* model) is scored on the test split,
    then the best checkpoint is **reloaded from disk** into ``model`` and scored too; the curves
    are plotted (PNG + PDF). Both test scores are kept (``test_accuracy_final`` and
@@ -18,6 +18,16 @@
 **Timing.** Before epoch 1 the compiled kernels are compiled (or loaded from numba's cache) by a
 short pass over a few rows on a copy of the model; that time is ``compile_seconds``, so
 ``epoch_seconds`` (and ``seconds_per_epoch``, their median) are steady-state training times.
+
+**Writes.** Each file is written atomically (temporary file, fsync, rename). Epochs of a few
+milliseconds (Ames: 150 epochs of 1-10 ms) would spend most of their time in those writes, so
+the files of a finished epoch are written when at least ``checkpoint_seconds`` (default
+:data:`CHECKPOINT_SECONDS`) have passed since the last write, after the last epoch, and when
+training stops on an exception (Ctrl-C, divergence): :class:`EpochFiles` keeps a copy of the
+last finished epoch's weights (and of the best epoch's) until they are written. Best and last
+are written together, best first, so ``last.npz`` never names a best epoch whose checkpoint is
+older. A killed process (``kill -9``, power loss) loses at most that many seconds of epochs;
+``checkpoint_seconds=0`` writes after every epoch.
 
 **Best.** Classifiers monitor ``dev_accuracy`` (max). Regression has no validation split in the
 2021-22 text, and choosing by test error would peek at the test set, so it monitors
@@ -66,6 +76,7 @@ from dlhw.training.run_folder import RunFolder, divergence_message
 from dlhw.validation import check_choice, check_int, check_positive, check_splits
 
 EpochHook = Callable[[Any, int], dict[str, float]]
+CHECKPOINT_SECONDS = 2.0  # at most this much finished work is lost to a kill -9
 
 log = logging.getLogger(__name__)
 
@@ -143,12 +154,51 @@ def _progress(progress: bool, start: int, epochs: int):
                 leave=False, **bar_options(progress))
 
 
+class EpochFiles:
+    """The per-epoch files of a run (``best.npz``, ``last.npz``, ``history.json``), throttled.
+
+    :meth:`finished` is called after every epoch with the model at the end of that epoch; it
+    snapshots the weights (and those of a new best epoch) and writes them when ``every`` seconds
+    have passed since the last write or when ``final``. :meth:`flush` writes whatever is
+    pending (the protocol calls it when training stops on an exception). See **Writes** above.
+    """
+
+    def __init__(self, folder: RunFolder, model: Any, history: History, every: float) -> None:
+        self.folder, self.model, self.history, self.every = folder, model, history, float(every)
+        self._last: tuple[int, dict] | None = None  # (epoch, state) not yet written
+        self._best: tuple[int, dict] | None = None
+        self._written = time.monotonic()
+
+    def finished(self, epoch: int, improved: bool, final: bool = False) -> None:
+        state = self.model.state_dict()  # copies (the next epoch changes the model in place)
+        self._last = (epoch, state)
+        if improved:
+            self._best = (epoch, state)
+        if final or time.monotonic() - self._written >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._last is None:
+            return
+        fp = self.folder.fingerprint
+        if self._best is not None:
+            epoch, state = self._best
+            save_checkpoint(self.folder.best_path, self.model, {"epoch": epoch, "fingerprint": fp}, state)
+        epoch, state = self._last
+        save_checkpoint(self.folder.last_path, self.model, {"epoch": epoch, "fingerprint": fp,
+                                                            "history": self.history.to_dict()}, state)
+        self.history.save(self.folder.path)
+        self._last = self._best = None
+        self._written = time.monotonic()
+
+
 def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
           learning_rate: float | None = None, seed: int = 0, resume: bool | str = True,
           monitor: str | None = None, track_test: bool = False, kernel: str | None = None,
           epoch_hook: EpochHook | None = None, on_epoch: EpochCallback | None = None,
           progress: bool = False, title: str | None = None, test: bool = True,
-          backend: str | None = None, plots: bool = True) -> TrainResult:
+          backend: str | None = None, plots: bool = True,
+          checkpoint_seconds: float = CHECKPOINT_SECONDS) -> TrainResult:
     """Train ``model`` on ``dataset`` (a :class:`dlhw.data.Dataset`) by the protocol above.
 
     ``epoch_hook(model, epoch) -> {name: value}`` adds metrics each epoch (e.g. the distance to
@@ -159,8 +209,10 @@ def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
     ``test=False`` the test split is never touched (its scores are NaN; a grid selects on dev and
     tests only its best configuration), as in :func:`dlhw.training.torch_loop.train_torch`.
     ``plots=False`` skips the figures (e.g. the extra seeds of a multi-seed study).
+    ``checkpoint_seconds``: the most seconds of finished epochs not yet on disk (**Writes**).
     """
     epochs = check_int(epochs, "epochs")
+    checkpoint_seconds = check_positive(checkpoint_seconds, "checkpoint_seconds", allow_zero=True)
     kernel = resolve_kernel(kernel, backend)
     check_choice(resume, "resume", (True, False, "auto"))
     lr = check_positive(model.default_learning_rate if learning_rate is None else learning_rate,
@@ -173,15 +225,16 @@ def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
     folder = RunFolder(out_dir, _fingerprint(model, lr, int(seed), len(y), monitor))
     with folder.lock():
         return _train(model, dataset, folder, epochs, resume, track_test, kernel, epoch_hook,
-                      on_epoch, progress, title or describe(model, lr, seed), test, plots)
+                      on_epoch, progress, title or describe(model, lr, seed), test, plots,
+                      checkpoint_seconds)
 
 
 def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: bool | str,
            track_test: bool, kernel: str, epoch_hook: EpochHook | None,
            on_epoch: EpochCallback | None, progress: bool, title: str, test: bool = True,
-           plots: bool = True) -> TrainResult:
+           plots: bool = True, checkpoint_seconds: float = CHECKPOINT_SECONDS) -> TrainResult:
     """The body of :func:`train`, with the run folder locked."""
-    fp, out_dir = folder.fingerprint, folder.path
+    fp = folder.fingerprint
     lr, seed, monitor = fp["learning_rate"], fp["seed"], fp["monitor"]
     X, y = dataset.train
     history = _start(model, folder, epochs, resume)
@@ -197,22 +250,22 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
         splits = _prepare_eval(model, splits)
     prepared, compile_seconds = None, 0.0
     bar = _progress(progress, resumed, epochs)
-    for epoch in bar:
-        # the first epoch of a process compiles the kernels (or loads them): said when it compiles
-        with compile_notice(kernel if compiles else "numpy") if epoch == resumed + 1 else nullcontext():
-            if epoch == resumed + 1 and compiles:
-                prepared = model.prepare(X, kernel)
-                compile_seconds = warm_up(model, (X, y, prepared), lr, kernel)
-            values = _one_epoch(model, (X, y, prepared), lr, seed, epoch, kernel, splits, epoch_hook)
-        bar.set_postfix(bar_postfix(values))  # drawn now: one frame per epoch
-        log.info(epoch_line(epoch, epochs, values, title))
-        if history.append(**values):
-            save_checkpoint(folder.best_path, model, {"epoch": epoch, "fingerprint": fp})
-        save_checkpoint(folder.last_path, model, {"epoch": epoch, "fingerprint": fp,
-                                                  "history": history.to_dict()})
-        history.save(out_dir)
-        if on_epoch is not None:
-            on_epoch(epoch, values)
+    files = EpochFiles(folder, model, history, checkpoint_seconds)
+    try:
+        for epoch in bar:
+            # the first epoch of a process compiles the kernels (or loads them): said when it compiles
+            with compile_notice(kernel if compiles else "numpy") if epoch == resumed + 1 else nullcontext():
+                if epoch == resumed + 1 and compiles:
+                    prepared = model.prepare(X, kernel)
+                    compile_seconds = warm_up(model, (X, y, prepared), lr, kernel)
+                values = _one_epoch(model, (X, y, prepared), lr, seed, epoch, kernel, splits, epoch_hook)
+            bar.set_postfix(bar_postfix(values))  # drawn now: one frame per epoch
+            log.info(epoch_line(epoch, epochs, values, title))
+            files.finished(epoch, history.append(**values), final=epoch == epochs)
+            if on_epoch is not None:
+                on_epoch(epoch, values)
+    finally:  # Ctrl-C, divergence, a failing callback: the finished epochs reach disk
+        files.flush()
     test_split = splits.get("test", dataset.test) if test else None
     res = _finish(model, test_split, history, folder, title, resumed, plots)
     res.compile_seconds = compile_seconds
