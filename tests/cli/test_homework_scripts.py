@@ -77,8 +77,16 @@ def test_hw1_q2_both_models(data_dir, tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "Epoch 2... " in out and re.search(r"Loss - train: \d\.\d{3} \| test: \d\.\d{3}", out)
     assert "Analytic solution - train" in out
-    assert main_q2(["nn", "-epochs", "1", "-hidden_size", "8"]) == 0
-    assert "Epoch 1... " in capsys.readouterr().out
+    assert "Seeds" not in out  # one seed, as the skeleton
+    (run,) = (tmp_path / "runs" / "hw2122.q2.2a").glob("seed42-*")
+    assert set(load_result(run).metrics["per_seed"]) == {"42"}
+    assert main_q2(["nn", "-epochs", "1", "-hidden_size", "8", "-seeds", "3", "42"]) == 0
+    out = capsys.readouterr().out
+    assert "Epoch 1... " in out
+    line = re.search(r"Seeds 3, 42 \(this run: seed 42\): test RMSE median (\d\.\d{3})", out)
+    (run,) = (tmp_path / "runs" / "hw2122.q2.2b").glob("seed42-*")
+    m = load_result(run).metrics
+    assert set(m["per_seed"]) == {"3", "42"} and line.group(1) == f"{m['test_rmse_median']:.3f}"
 
 
 def test_homework_errors_are_one_line(tmp_path, capsys):
