@@ -13,8 +13,12 @@ import pytest
 
 from dlhw.scratch import make_model
 from dlhw.scratch._eval32 import (
+    CodedRows,
+    Rows32,
     certain_argmax,
+    coded_rows,
     linear_predict,
+    linear_predict_codes,
     mlp_predict,
     rows32,
     rows32_reference,
@@ -36,7 +40,10 @@ def test_predictions_equal_the_reference_on_fashion(fashion_small, kind, config)
     model = _trained(kind, fashion_small, **config)
     for X, y in fashion_small.splits().values():
         prepared = model.prepare_eval(X)
-        assert prepared is not None and prepared.x32.dtype == np.float32
+        if kind == "mlp":
+            assert isinstance(prepared, Rows32) and prepared.x32.dtype == np.float32
+        else:  # the linear classifiers score the pixels' uint8 codes
+            assert isinstance(prepared, CodedRows) and prepared.enc.codes.dtype == np.uint8
         np.testing.assert_array_equal(model._predict_prepared(prepared), model._predict(X))
         assert model.evaluate(X, y, prepared=prepared) == model.evaluate(X, y)
 
@@ -125,3 +132,53 @@ def test_the_one_pass_rows32_is_the_numpy_reference(rng):
         np.testing.assert_allclose(fast.norm, ref.norm, rtol=1e-6, err_msg=name)  # float32 sums
         exact = np.sqrt((X.astype(np.longdouble) ** 2).sum(axis=1)).astype(np.float64)
         assert (fast.norm >= exact).all(), name  # still upper bounds
+
+
+def test_codes_scoring_makes_the_references_decisions_on_ties_and_near_ties(rng):
+    X = np.floor(rng.uniform(0, 256, size=(3000, 40))) / 256 * (rng.uniform(size=(3000, 40)) < 0.6)
+    X[:, -1] = 1.0  # a bias column: code 128, its own scale
+    rows = coded_rows(X)
+    assert rows is not None and rows.enc.codes.dtype == np.uint8
+    W = rng.normal(size=(5, 40))
+    W[1] = W[0]  # exact ties on every row: the reference picks class 0
+    W[2] = W[0] * (1 + 2.0**-40)  # a hair above class 0 where the score is positive
+    np.testing.assert_array_equal(linear_predict_codes(W, rows), (X @ W.T).argmax(axis=1))
+    for scale in (1e-6, 1.0, 1e3, 1e6):  # perceptron-like integer weights and tiny ones
+        W = np.round(rng.normal(scale=scale, size=(10, 40)) * 256) / 256
+        np.testing.assert_array_equal(linear_predict_codes(W, rows), (X @ W.T).argmax(axis=1))
+    odd, W9 = X[:2999], W[:9]  # rows and classes are scored in pairs: odd counts too
+    np.testing.assert_array_equal(linear_predict_codes(W9, coded_rows(odd)), (odd @ W9.T).argmax(axis=1))
+    W = rng.normal(size=(10, 40))
+    W[3, 5] = 2.0**40  # outside the certified range: the float64 reference scores every row
+    np.testing.assert_array_equal(linear_predict_codes(W, rows), (X @ W.T).argmax(axis=1))
+
+
+def test_codes_scoring_leaves_few_rows_to_the_reference(fashion_small, monkeypatch):
+    """The certificate is not vacuous: on trained weights almost every row is decided in float32."""
+    from dlhw.scratch import _fast_linear as fl
+
+    model = _trained("logistic_regression", fashion_small, l2=0.0)
+    X = fashion_small.train[0]
+    counts = []
+    real = fl.certified_argmax
+    monkeypatch.setattr(fl, "certified_argmax", lambda *a: counts.append(real(*a)) or counts[-1])
+    pred = linear_predict_codes(model.W, coded_rows(X))
+    np.testing.assert_array_equal(pred, model._predict(X))
+    assert counts and counts[0] < 0.01 * len(X)
+
+
+def test_codes_are_reused_from_the_training_encoding(fashion_small):
+    model = _trained("perceptron", fashion_small)
+    X = fashion_small.train[0]
+    enc = model.prepare(X, "numba")
+    assert model.prepare_eval(X, reuse=enc).enc is enc
+    assert model.prepare_eval(fashion_small.dev[0], reuse=enc).enc is not enc  # not its rows
+
+
+def test_rows_without_codes_fall_back_to_float32_then_float64(rng):
+    model = make_model("logistic_regression", n_classes=3, n_features=8)
+    model.W = rng.normal(size=(3, 8))
+    y = rng.integers(0, 3, size=50)
+    negative = np.floor(rng.uniform(-256, 256, size=(50, 8))) / 256  # exact in float32, no codes
+    assert isinstance(model.prepare_eval(negative), Rows32)
+    assert model.evaluate(negative, y, prepared=model.prepare_eval(negative)) == model.evaluate(negative, y)

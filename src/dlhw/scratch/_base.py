@@ -217,12 +217,14 @@ class ScratchModel(ABC):
     def _predict(self, X: np.ndarray) -> np.ndarray:
         """Predictions for checked rows ``X`` (n, n_features)."""
 
-    def prepare_eval(self, X: Any) -> Any:
+    def prepare_eval(self, X: Any, reuse: Any = None) -> Any:
         """Work that :meth:`evaluate` can reuse on every epoch for the rows ``X`` (or None).
 
         Pass the result as ``prepared=`` with the same ``X`` object, unmodified (the protocol
-        does, once per split and run): for the classifiers, the exact float32 copy of ``X`` that
-        :mod:`dlhw.scratch._eval32` scores with the float64 reference's exact decisions.
+        does, once per split and run): for the classifiers, the exact codes or float32 copy of
+        ``X`` that :mod:`dlhw.scratch._eval32` scores with the float64 reference's exact
+        decisions. ``reuse`` is :meth:`prepare`'s result when ``X`` is the training split (a
+        model may take its encoding instead of making it again).
         """
         return None
 

@@ -11,6 +11,14 @@ error is inside the same bound) finds it too. The rows that are not certain (typ
 under 1 %, and every tie) are scored by the float64 reference itself. So predictions are
 identical to :meth:`ScratchModel._predict`; ``tests/scratch/test_eval32.py`` checks it.
 
+**Linear classifiers on codes.** Pixel rows are ``codes * scale`` (uint8 codes, power-of-two
+``scale`` per column: :class:`dlhw.scratch._fast_linear.Encoded`, the encoding the compiled
+epochs already use). :class:`CodedRows` scores them straight from the codes, with
+``V = fl32(W * scale)`` (``codes @ V.T``: a quarter of the float32 copy's bytes, no copy made),
+in one compiled pass that also certifies each arg-max
+(:func:`dlhw.scratch._fast_linear.certified_argmax`). ``x_j W_kj = code_j (scale_j W_kj)``
+exactly, so the rounding of ``V`` and of the float32 sums obeys the same bound as above.
+
 **Bound.** With ``u = 2**-24`` (float32) and ``D`` terms, any summation order gives
 ``|s~ - s| <= (D + 2) u sum_j |x_j| |w_j|`` (the weights' rounding, the products, the sums),
 and ``sum_j |x_j| |w_j| <= ||x||_2 ||w||_2`` (Cauchy-Schwarz). The MLP's hidden layer adds a
@@ -89,6 +97,49 @@ def rows32_reference(X: np.ndarray) -> Rows32 | None:
         return None
     norm = np.sqrt(np.einsum("ij,ij->i", X, X)) * SAFE  # (n,)
     return Rows32(X, x32, norm)
+
+
+@dataclass(frozen=True, eq=False)
+class CodedRows:
+    """The rows ``source`` (n, D) as their exact encoding ``enc`` (uint8 codes times a
+    power-of-two scale per column, :func:`dlhw.scratch._fast_linear.encode`)."""
+
+    source: np.ndarray
+    enc: object  # dlhw.scratch._fast_linear.Encoded (numba's module, imported lazily)
+
+
+SCALE_RANGE = (2.0**-40, 2.0**40)  # keeps W * scale a normal float32 for W in RANGE
+
+
+def coded_rows(X: np.ndarray, enc: object = None) -> CodedRows | None:
+    """``X`` (n, D) by its exact encoding (``enc`` when it encodes this very ``X``, else made now),
+    or None when ``X`` has none or its scales are outside :data:`SCALE_RANGE`."""
+    try:
+        from dlhw.scratch import _fast_linear as fl
+    except ImportError:  # no numba: the float32 copy serves
+        return None
+    if enc is None or getattr(enc, "source", None) is not X:
+        enc = fl.encode(X)
+    if enc is None or not _in_range(enc.scale, *SCALE_RANGE):
+        return None
+    return CodedRows(X, enc)
+
+
+def linear_predict_codes(W: np.ndarray, rows: CodedRows) -> np.ndarray:
+    """``(rows.source @ W.T).argmax(1)`` for ``W`` (K, D), scored on the codes (n,)."""
+    from dlhw.scratch import _fast_linear as fl
+
+    if not weights_in_range(W):
+        return (rows.source @ W.T).argmax(axis=1)
+    enc, D = rows.enc, W.shape[1]
+    V32 = (W * enc.scale).astype(np.float32)  # (K, D): exact products, rounded once
+    factor = (D + 2) * U * SAFE * SAFE * float(np.linalg.norm(W, axis=1).max())
+    n = len(enc.codes)
+    pred, unsure = np.empty(n, np.int64), np.empty(n, np.bool_)
+    if fl.certified_argmax(enc.codes, V32, factor, enc.row_norm, pred, unsure):
+        rows_ = np.flatnonzero(unsure)
+        pred[rows_] = (rows.source[rows_] @ W.T).argmax(axis=1)
+    return pred
 
 
 def weights_in_range(*params: np.ndarray) -> bool:

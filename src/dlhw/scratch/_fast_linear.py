@@ -225,6 +225,73 @@ def logistic_epoch(C, scale, y, order, lr, l2, W):
     return total
 
 
+@njit(fastmath={"reassoc", "contract"}, **JIT)
+def _scores_pair(C, i, i2, V32, x0, x1, s0, s1):
+    """Float32 scores of rows ``i`` and ``i2`` of ``C`` into ``s0``, ``s1`` (K,), in 2 x 2 tiles
+    (two rows by two classes per pass over the features: each load feeds two FMAs)."""
+    D, K = C.shape[1], V32.shape[0]
+    for j in range(D):
+        x0[j] = np.float32(C[i, j])
+        x1[j] = np.float32(C[i2, j])
+    for k in range(0, K - 1, 2):
+        a = b = c = d = np.float32(0.0)
+        for j in range(D):
+            v, w = V32[k, j], V32[k + 1, j]
+            a += x0[j] * v
+            b += x1[j] * v
+            c += x0[j] * w
+            d += x1[j] * w
+        s0[k], s1[k], s0[k + 1], s1[k + 1] = a, b, c, d
+    if K % 2:
+        a = b = np.float32(0.0)
+        for j in range(D):
+            a += x0[j] * V32[K - 1, j]
+            b += x1[j] * V32[K - 1, j]
+        s0[K - 1], s1[K - 1] = a, b
+
+
+@njit(**JIT)
+def _certify(s, slack, i, pred, unsure):
+    """``pred[i]`` = arg-max of ``s`` (first of equals); ``unsure[i]`` when the top score's interval
+    ``[s - slack, s + slack]`` meets another's. Returns ``unsure[i]``."""
+    top = 0
+    for k in range(1, s.shape[0]):
+        if s[k] > s[top]:
+            top = k
+    second = -np.inf
+    for k in range(s.shape[0]):
+        if k != top and s[k] > second:
+            second = s[k]
+    pred[i] = top
+    doubt = np.float64(s[top]) - slack <= np.float64(second) + slack
+    unsure[i] = doubt
+    return doubt
+
+
+@njit(**JIT)
+def certified_argmax(C, V32, slack_factor, row_norm, pred, unsure):
+    """Arg-max of the float32 scores ``C[i] @ V32.T`` of every row; flags the rows not certain.
+
+    ``C`` (n, D) uint8 codes, ``V32`` (K, D) float32 (``fl32(W * scale)``), ``row_norm`` (n,)
+    upper bounds of the rows' norms, ``slack_factor`` the bound's constant times ``max_k
+    ||W_k||``. Writes ``pred`` (n,) and ``unsure`` (n,) bool: a row is sure when its top score's
+    lower bound beats every other score's upper bound (ties are never sure). Any summation
+    order and contraction keep the bound (:mod:`dlhw.scratch._eval32`); returns the unsure count.
+    """
+    n, D = C.shape
+    K = V32.shape[0]
+    x0, x1 = np.empty(D, np.float32), np.empty(D, np.float32)
+    s0, s1 = np.empty(K, np.float32), np.empty(K, np.float32)
+    count = 0
+    for i in range(0, n, 2):
+        i2 = min(i + 1, n - 1)  # an odd last row is scored twice
+        _scores_pair(C, i, i2, V32, x0, x1, s0, s1)
+        count += _certify(s0, slack_factor * row_norm[i], i, pred, unsure)
+        if i2 != i:
+            count += _certify(s1, slack_factor * row_norm[i2], i2, pred, unsure)
+    return count
+
+
 def source(X: np.ndarray, dtype: type, enc: Encoded | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(C, scale)`` for the kernels: ``enc``'s codes when it encodes this very ``X``, else ``X``
     itself (as ``dtype``) with scale 1."""

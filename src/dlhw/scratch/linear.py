@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from dlhw.scratch._base import ScratchModel, check_sizes, compiled
-from dlhw.scratch._eval32 import Rows32, linear_predict, rows32
+from dlhw.scratch._eval32 import CodedRows, Rows32, coded_rows, linear_predict, linear_predict_codes, rows32
 from dlhw.scratch._ops import cross_entropy, cross_entropy_rows
 from dlhw.validation import check_positive
 
@@ -35,10 +35,15 @@ class _LinearClassifier(ScratchModel):
     def _prepare_fast(self, X: np.ndarray) -> Any:
         return compiled().encode(X)  # the exact uint8 encoding of X, reused by every epoch
 
-    def prepare_eval(self, X: Any) -> Rows32 | None:
-        return rows32(self._check_X(X))
+    def prepare_eval(self, X: Any, reuse: Any = None) -> CodedRows | Rows32 | None:
+        """The rows' exact codes (scored by a compiled pass), else their float32 copy; ``reuse``
+        may be :meth:`prepare`'s encoding of the same ``X`` (then nothing is encoded twice)."""
+        X = self._check_X(X)
+        return coded_rows(X, reuse) or rows32(X)
 
-    def _predict_prepared(self, prepared: Rows32) -> np.ndarray:
+    def _predict_prepared(self, prepared: CodedRows | Rows32) -> np.ndarray:
+        if isinstance(prepared, CodedRows):
+            return linear_predict_codes(self.W, prepared)
         return linear_predict(self.W, prepared)
 
 

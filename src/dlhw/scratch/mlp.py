@@ -87,7 +87,7 @@ class MLP(ScratchModel):
     def _predict(self, X: np.ndarray) -> np.ndarray:
         return self.scores(X).argmax(axis=1)
 
-    def prepare_eval(self, X: Any) -> Rows32 | None:
+    def prepare_eval(self, X: Any, reuse: Any = None) -> Rows32 | None:
         return rows32(self._check_X(X))
 
     def _predict_prepared(self, prepared: Rows32) -> np.ndarray:

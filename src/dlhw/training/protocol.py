@@ -126,13 +126,15 @@ def _evaluate(model: Any, splits: dict[str, tuple]) -> dict[str, float]:
         return {f"{name}_{model.metric}": model.evaluate(*split) for name, split in splits.items()}
 
 
-def _prepare_eval(model: Any, splits: dict[str, tuple]) -> dict[str, tuple]:
-    """Each split as ``(X, y, prepared)`` when the model can reuse work across epochs (once per run)."""
+def _prepare_eval(model: Any, splits: dict[str, tuple], train_prepared: Any = None) -> dict[str, tuple]:
+    """Each split as ``(X, y, prepared)`` when the model can reuse work across epochs (once per
+    run); ``train_prepared`` (``model.prepare``'s result for the training rows) is offered for
+    reuse on the training split."""
     if not hasattr(model, "prepare_eval"):
         return splits
     out = {}
     for name, (X, y) in splits.items():
-        prepared = model.prepare_eval(X)
+        prepared = model.prepare_eval(X, reuse=train_prepared if name == "train" else None)
         out[name] = (X, y) if prepared is None else (X, y, prepared)
     return out
 
@@ -244,10 +246,8 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
         raise ConfigError(f"monitor {monitor!r} is not measured; use one of "
                           f"{', '.join(f'{s}_{model.metric}' for s in splits)}")
     compiles = hasattr(model, "prepare")
-    if resumed < epochs:  # work reused by every epoch, done once per run
-        if compiles and kernel != "numpy":  # compiled epochs release the GIL: import meanwhile
-            preload_plotting()
-        splits = _prepare_eval(model, splits)
+    if resumed < epochs and compiles and kernel != "numpy":
+        preload_plotting()  # compiled epochs release the GIL: import meanwhile
     prepared, compile_seconds = None, 0.0
     bar = _progress(progress, resumed, epochs)
     files = EpochFiles(folder, model, history, checkpoint_seconds)
@@ -255,9 +255,11 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
         for epoch in bar:
             # the first epoch of a process compiles the kernels (or loads them): said when it compiles
             with compile_notice(kernel if compiles else "numpy") if epoch == resumed + 1 else nullcontext():
-                if epoch == resumed + 1 and compiles:
-                    prepared = model.prepare(X, kernel)
-                    compile_seconds = warm_up(model, (X, y, prepared), lr, kernel)
+                if epoch == resumed + 1:  # work reused by every epoch, done once per run
+                    if compiles:
+                        prepared = model.prepare(X, kernel)
+                        compile_seconds = warm_up(model, (X, y, prepared), lr, kernel)
+                    splits = _prepare_eval(model, splits, prepared)
                 values = _one_epoch(model, (X, y, prepared), lr, seed, epoch, kernel, splits, epoch_hook)
             bar.set_postfix(bar_postfix(values))  # drawn now: one frame per epoch
             log.info(epoch_line(epoch, epochs, values, title))
