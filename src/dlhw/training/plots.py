@@ -56,6 +56,18 @@ def _wrap(title: str, width_inches: float) -> str:
     return "\n".join(textwrap.wrap(title, width=int(width_inches * 11.5))) or title
 
 
+def _fixed_layout(fig, title: str, *, suptitle: bool = False) -> None:
+    """Margins for labelled axes and a ``title`` of n lines, set directly: what ``tight_layout``
+    finds for these figures, without its extra pass that measures every tick label (about 40 %
+    of a figure's time). Room on the left for tick labels such as ``0.0001`` and the y label."""
+    lines = title.count("\n") + 1
+    height = fig.get_figheight()
+    line = 0.19 / height  # one 10 pt title line, as a fraction of the height
+    top = 1.0 - 0.06 / height - lines * line - (0.0 if suptitle else 0.06 / height)
+    fig.subplots_adjust(left=0.85 / fig.get_figwidth(), right=0.98, bottom=0.5 / height, top=top,
+                        wspace=0.32)
+
+
 def _integer_ticks(ax, xs: Sequence[float]) -> None:
     """Integer ticks on the x axis when every x is an integer (epochs, widths, depths)."""
     from matplotlib.ticker import MaxNLocator
@@ -98,10 +110,11 @@ def plot_series(series: Mapping[str, Sequence[float]], path_stem: str | os.PathL
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(_wrap(title, 6.0), fontsize=10)
+    wrapped = _wrap(title, 6.0)
+    ax.set_title(wrapped, fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
+    _fixed_layout(fig, wrapped)
     return _save(fig, stem)
 
 
@@ -135,8 +148,9 @@ def plot_loss_and_accuracy(history: History, path_stem: str | os.PathLike, *, ti
         ax.set_ylabel(axis_label(key))
         _integer_ticks(ax, epochs)
         ax.grid(alpha=0.3)
-    fig.suptitle(_wrap(title, 7.5), fontsize=10)
-    fig.tight_layout()
+    wrapped = _wrap(title, 7.5)
+    fig.suptitle(wrapped, fontsize=10)
+    _fixed_layout(fig, wrapped, suptitle=True)
     return _save(fig, Path(path_stem))
 
 
