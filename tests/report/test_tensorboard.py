@@ -41,7 +41,7 @@ def test_export_writes_scalars_and_the_grid_hparams(tmp_path, capsys):
     result = run_grid(SPEC, toy_work, runs / "sweep" / "grid", jobs=1, progress=False)
     single = History()
     for e in range(1, 3):
-        single.append(train_loss=2.0 / e, dev_accuracy=0.4 * e)
+        single.append(train_loss=2.0 / e, dev_accuracy=0.4 * e, **({"train_accuracy": 0.9} if e == 2 else {}))
     single.save(runs / "hw2122.q3.1b")
     out = tmp_path / "tb"
     assert main(["export", "tensorboard", str(runs), "--out", str(out)]) == 0
@@ -50,6 +50,8 @@ def test_export_writes_scalars_and_the_grid_hparams(tmp_path, capsys):
     solo = _load(out / "runs" / "hw2122.q3.1b")
     assert [(s.step, s.value) for s in solo.Scalars("train_loss")] == [(1, 2.0), (2, 1.0)]
     assert [s.value for s in solo.Scalars("dev_accuracy")] == pytest.approx([0.4, 0.8])
+    # a metric measured from the last epoch only (an ensemble's final training accuracy) sits there
+    assert [(s.step, s.value) for s in solo.Scalars("train_accuracy")] == [(2, pytest.approx(0.9))]
 
     from tensorboard.plugins.hparams import plugin_data_pb2
 

@@ -133,3 +133,24 @@ def test_mixed_shapes_and_optimisers_are_refused(tiny, tmp_path):
     small, wide = (init_model(c, 10, 784, 0) for c in (a, a.replace(hidden_size=9)))
     with pytest.raises(ShapeError):
         StackedFFN.from_modules([small, wide], "relu", [0.0, 0.0])
+
+
+def test_final_training_accuracy_only_changes_nothing_else(tiny, tmp_path):
+    """``train_accuracy="final"`` skips the training-split pass of every epoch but the last: the
+    same weights and per-epoch metrics, and the final training accuracy equals the every-epoch run's."""
+    cfgs = _grid(NetConfig(hidden_size=16, layers=1, optimizer="adam", batch_size=64, epochs=3))
+    every = train_ensemble([EnsembleMember(c, 5 + i, tmp_path / f"e{i}") for i, c in enumerate(cfgs)],
+                           tiny, data_seed=5, progress=False)
+    final = train_ensemble([EnsembleMember(c, 5 + i, tmp_path / f"f{i}") for i, c in enumerate(cfgs)],
+                           tiny, data_seed=5, progress=False, train_accuracy="final")
+    for a, b in zip(every, final, strict=True):
+        assert b.history.metrics["train_accuracy"] == a.history.metrics["train_accuracy"][-1:]
+        for key in ("train_loss", "dev_loss", "dev_accuracy"):
+            assert b.history.metrics[key] == a.history.metrics[key]
+        assert b.metrics()["final_train_accuracy"] == a.metrics()["final_train_accuracy"]
+    csv = (tmp_path / "f0" / "metrics.csv").read_text().splitlines()
+    col = csv[0].split(",").index("train_accuracy")
+    assert [row.split(",")[col] for row in csv[1:]][:2] == ["", ""]  # started at the last epoch
+    with pytest.raises(ConfigError, match="train_accuracy"):
+        train_ensemble([EnsembleMember(cfgs[0], 5, tmp_path / "x")], tiny, data_seed=5,
+                       progress=False, train_accuracy="sometimes")

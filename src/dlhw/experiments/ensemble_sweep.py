@@ -51,7 +51,8 @@ def run_sweep(ctx: RunContext, spec: GridSpec, name: str) -> tuple[GridResult, d
             raise ConfigError("--ship-data is for --backend ray; drop it or add --backend ray")
         data = backend.share(ds)
     work = EnsembleWork(data=data, config=net_config, data_seed=ctx.seed,
-                        device=ctx.device, progress=ctx.progress and backend.jobs == 1)
+                        device=ctx.device, progress=ctx.progress and backend.jobs == 1,
+                        train_accuracy="final")  # the texts ask for the final one only
     shapes = {work.key(c.params) for c in spec.expand()}
     runner = ensemble_runner(ctx.out_dir / "grid", work, n_features=ds.n_features,
                              n_classes=int(ds.n_classes), spec_groups=len(shapes), backend=backend,

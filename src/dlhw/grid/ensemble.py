@@ -67,6 +67,7 @@ class EnsembleWork:
     config : grid parameters -> :class:`NetConfig` (a module-level function).
     data_seed : the seed of the batch order, shared by every member (the grid seed).
     device, progress : where to train; per-epoch progress bars.
+    train_accuracy : ``"every"`` epoch or ``"final"`` only (:func:`~dlhw.training.ensemble.train_ensemble`).
     """
 
     data: Callable[[], Dataset]
@@ -74,6 +75,7 @@ class EnsembleWork:
     data_seed: int = 0
     device: str = "cpu"
     progress: bool = False
+    train_accuracy: str = "every"
 
     def key(self, params: dict[str, Any]) -> Hashable:
         """Members with equal keys can share an ensemble."""
@@ -82,7 +84,8 @@ class EnsembleWork:
     def __call__(self, members: list[Member]) -> list[dict[str, Any]]:
         group = [EnsembleMember(self.config(m.params), m.seed, m.run_dir) for m in members]
         outcomes = train_ensemble(group, self.data(), data_seed=self.data_seed, device=self.device,
-                                  progress=self.progress, plots=False, test=False)
+                                  progress=self.progress, plots=False, test=False,
+                                  train_accuracy=self.train_accuracy)
         return [diverged_record(out) if isinstance(out, Exception)
                 else {k: v for k, v in out.metrics().items() if not k.startswith("test_")}
                 for out in outcomes]

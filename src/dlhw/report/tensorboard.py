@@ -125,9 +125,10 @@ def write_run(run: TensorBoardRun, out: Path, wall_time: float) -> Path:
         if run.hparams:
             writer.add_event(_event(0, hp.hparams_pb(run.hparams, trial_id=run.name,
                                                      start_time_secs=wall_time), wall_time))
-        for e in range(run.history.epochs):
-            values = {k: v[e] for k, v in run.history.metrics.items()
-                      if e < len(v) and math.isfinite(v[e])}
+        n = run.history.epochs
+        for e in range(n):  # a metric that started late (shorter list) ends at the last epoch
+            values = {k: v[e - n + len(v)] for k, v in run.history.metrics.items()
+                      if e >= n - len(v) and math.isfinite(v[e - n + len(v)])}
             writer.add_event(_event(e + 1, _scalar_summary(values), wall_time + e))
         if run.summary:
             writer.add_event(_event(max(run.history.epochs, 1),

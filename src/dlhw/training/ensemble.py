@@ -51,6 +51,7 @@ from dlhw.training.torch_loop import (
     epoch_order,
     finished_result,
 )
+from dlhw.validation import check_choice
 
 __all__ = ["EnsembleMember", "MemberOutcome", "MemberRun", "shape_key", "train_ensemble",
            "train_stacked_epoch"]
@@ -58,6 +59,7 @@ __all__ = ["EnsembleMember", "MemberOutcome", "MemberRun", "shape_key", "train_e
 MemberOutcome = TrainResult | DivergenceError  # one ensemble member's result, or why it diverged
 EnsembleEpochCallback = Callable[[int, list[dict[str, float]]], None]  # metrics per active member
 PROGRESS_EVERY = 200  # steps between progress-bar updates
+TRAIN_ACCURACY = ("every", "final")  # when train_ensemble measures the training accuracy
 
 
 @dataclass(frozen=True)
@@ -98,13 +100,20 @@ class MemberRun:
 
 def train_ensemble(members: Sequence[EnsembleMember], dataset: Dataset, *, data_seed: int,
                    device: str = "cpu", progress: bool = True, plots: bool = False,
-                   test: bool = False, on_epoch: EnsembleEpochCallback | None = None) -> list[MemberOutcome]:
+                   test: bool = False, on_epoch: EnsembleEpochCallback | None = None,
+                   train_accuracy: str = "every") -> list[MemberOutcome]:
     """Train ``members`` (equal :func:`shape_key`) together; one outcome per member, in order.
 
     An outcome is the member's :class:`~dlhw.training.result.TrainResult` (``test=False``:
     test scores NaN, the test split untouched), or the :class:`DivergenceError` of a member
     whose loss diverged. ``on_epoch(epoch, metrics per active member)`` is called per epoch.
+    ``train_accuracy``: ``"every"`` epoch (the plain loop's history), or ``"final"``: only after
+    the last epoch (the history's ``train_accuracy`` then starts there, a one-entry series). A
+    forward pass of every member over the whole training split costs about a fifth of a
+    training epoch, and the sweeps report only the final training accuracy (the texts' q2.2c
+    and q2.3c), with the training loss and validation accuracy per epoch.
     """
+    check_choice(train_accuracy, "train_accuracy", TRAIN_ACCURACY)
     members = [EnsembleMember(NetConfig.from_dict(m.config), m.seed, Path(m.out_dir)) for m in members]
     keys = {shape_key(m.config) for m in members}
     if len(keys) > 1:
@@ -130,7 +139,8 @@ def train_ensemble(members: Sequence[EnsembleMember], dataset: Dataset, *, data_
         pending.sort(key=lambda item: item[1].history.epochs)
         for start, part in itertools.groupby(pending, key=lambda item: item[1].history.epochs):
             part = list(part)
-            done = _Ensemble([r for _, r in part], data, data_seed, progress).train(start, on_epoch)
+            ens = _Ensemble([r for _, r in part], data, data_seed, progress, train_accuracy == "every")
+            done = ens.train(start, on_epoch)
             for (i, member), out in zip(part, done, strict=True):
                 outcomes[i] = out if isinstance(out, DivergenceError) else member.run.finish(
                     member.history, plots=plots, test=test)
@@ -140,8 +150,10 @@ def train_ensemble(members: Sequence[EnsembleMember], dataset: Dataset, *, data_
 class _Ensemble:
     """The members that resume from the same epoch, stacked, and their training epochs."""
 
-    def __init__(self, runs: list[MemberRun], data: dict, data_seed: int, progress: bool) -> None:
+    def __init__(self, runs: list[MemberRun], data: dict, data_seed: int, progress: bool,
+                 every_train_accuracy: bool = True) -> None:
         self.runs, self.data, self.data_seed, self.progress = runs, data, int(data_seed), progress
+        self.every_train_accuracy = every_train_accuracy
         cfg = runs[0].cfg
         self.cfg = cfg
         dropout = [r.cfg.dropout if cfg.model == "mlp" else 0.0 for r in runs]
@@ -178,7 +190,8 @@ class _Ensemble:
         self.active = [self.active[k] for k in keep]
 
     def epoch(self, epoch: int) -> list[dict[str, float]]:
-        """Train every active member one epoch, then evaluate on train and dev; metrics per member."""
+        """Train every active member one epoch, then evaluate on dev and (every epoch, or after
+        the last) on train; metrics per member."""
         start = time.perf_counter()
         X, y = self.data["train"]
         order = epoch_order(self.data_seed, epoch, len(y))
@@ -190,13 +203,18 @@ class _Ensemble:
             losses = train_stacked_epoch(self.stacked, self.opt, X, y, order, self.cfg.batch_size,
                                          gens, progress=bar.update)
         trained = time.perf_counter()
-        _, train_acc = self.stacked.evaluate(X, y)
+        train_acc = None
+        if self.every_train_accuracy or epoch == self.cfg.epochs:
+            train_acc = self.stacked.evaluate(X, y)[1].tolist()
         dev_loss, dev_acc = self.stacked.evaluate(*self.data["dev"])
         n, now = len(self.active), time.perf_counter()
-        rows = zip(losses.tolist(), train_acc.tolist(), dev_loss.tolist(), dev_acc.tolist())
-        return [{"train_loss": a, "train_accuracy": b, "dev_loss": c, "dev_accuracy": d,
-                 "train_seconds": (trained - start) / n, "epoch_seconds": (now - start) / n}
-                for a, b, c, d in rows]
+        out = []
+        for i, (a, c, d) in enumerate(zip(losses.tolist(), dev_loss.tolist(), dev_acc.tolist())):
+            row = {"train_loss": a, "dev_loss": c, "dev_accuracy": d}
+            if train_acc is not None:
+                row["train_accuracy"] = train_acc[i]
+            out.append({**row, "train_seconds": (trained - start) / n, "epoch_seconds": (now - start) / n})
+        return out
 
 
 
