@@ -154,3 +154,14 @@ def test_final_training_accuracy_only_changes_nothing_else(tiny, tmp_path):
     with pytest.raises(ConfigError, match="train_accuracy"):
         train_ensemble([EnsembleMember(cfgs[0], 5, tmp_path / "x")], tiny, data_seed=5,
                        progress=False, train_accuracy="sometimes")
+
+
+def test_epochs_flush_subnormals_and_restore_the_mode():
+    """Inside flush_denormal a float32 subnormal result is 0; afterwards the mode is as before."""
+    from dlhw.training.torch_epoch import flush_denormal
+
+    tiny = torch.tensor([2.0**-120], dtype=torch.float32)
+    assert (tiny * 2.0**-10).item() != 0.0  # IEEE: a subnormal
+    with flush_denormal():
+        assert (tiny * 2.0**-10).item() == 0.0
+    assert (tiny * 2.0**-10).item() != 0.0

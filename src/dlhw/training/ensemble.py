@@ -43,6 +43,7 @@ from dlhw.nets.stacked import StackedFFN
 from dlhw.training.history import History
 from dlhw.training.run_folder import RunFolder, run_signature
 from dlhw.training.stacked_optim import StackedOptimizer
+from dlhw.training.torch_epoch import flush_denormal
 from dlhw.training.torch_loop import (
     TorchRun,
     TrainResult,
@@ -225,17 +226,21 @@ def train_stacked_epoch(net: StackedFFN, opt: StackedOptimizer, X: torch.Tensor,
 
     Per step: dropout masks from each member's generator, the members' mean losses (M,) and
     their gradients (one stacked forward and backward pass), one stacked optimiser step.
-    Returns the mean batch loss of each member (M,).
+    Returns the mean batch loss of each member (M,). The steps run with subnormals flushed to
+    zero (:func:`~dlhw.training.torch_epoch.flush_denormal`): Adam's moments of rarely-lit
+    pixels decay into them, and on this CPU they made later epochs about twice as slow as the
+    first (``benchmarks/ensemble.py``); what the flush changes is below one ulp of any weight.
     """
     idx = torch.from_numpy(np.ascontiguousarray(order)).to(X.device)
     xs = X.index_select(0, idx).split(batch_size)  # views (B, d)
     ys = y.index_select(0, idx).split(batch_size)
     total = torch.zeros(net.size, dtype=X.dtype, device=X.device)
-    for step, (xb, yb) in enumerate(zip(xs, ys), start=1):
-        total += net.loss_and_grad(xb, yb, net.masks(generators, len(yb)))
-        opt.step(net.grads)
-        if progress is not None and step % PROGRESS_EVERY == 0:
-            progress(PROGRESS_EVERY)
+    with flush_denormal():
+        for step, (xb, yb) in enumerate(zip(xs, ys), start=1):
+            total += net.loss_and_grad(xb, yb, net.masks(generators, len(yb)))
+            opt.step(net.grads)
+            if progress is not None and step % PROGRESS_EVERY == 0:
+                progress(PROGRESS_EVERY)
     if progress is not None:
         progress(len(xs) % PROGRESS_EVERY)
     return total / len(xs)

@@ -59,9 +59,8 @@ plain loop's exactly, and with dropout the paths agree to float32 rounding as we
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -71,6 +70,7 @@ from torch.optim.optimizer import _get_scalar_dtype
 
 from dlhw.nets import fast_kernels as fk
 from dlhw.nets.config import TRAIN_KERNELS
+from dlhw.training.torch_epoch import flush_denormal
 
 KERNELS = TRAIN_KERNELS  # --kernel: fast = this module where it applies; autograd = the plain loop
 # the fast path's largest batch: FFN-200 with dropout, 8000 rows, one thread, loaded machine,
@@ -250,21 +250,6 @@ def train_epoch_fast(model: nn.Module, optimizer: torch.optim.Optimizer, criteri
         for st in states:
             st["step"] += steps
     return float(torch.from_numpy(losses).mean().item())
-
-
-@contextlib.contextmanager
-def flush_denormal() -> Iterator[None]:
-    """Run the block with subnormal float32 inputs and results flushed to zero (FTZ/DAZ), then restore.
-
-    torch sets the calling thread's MXCSR (:func:`torch.set_flush_denormal`); the kernel runs in
-    this thread. Where the CPU cannot flush, the block runs unchanged.
-    """
-    was = torch.tensor([1e-40], dtype=torch.float32).item() == 0.0
-    torch.set_flush_denormal(True)
-    try:
-        yield
-    finally:
-        torch.set_flush_denormal(was)
 
 
 def _draw_masks(buffers: list[torch.Tensor], first: int, last: int, B: int, n: int, keep: float) -> None:
