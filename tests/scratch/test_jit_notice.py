@@ -52,3 +52,31 @@ def test_the_numpy_reference_compiles_nothing_and_says_nothing(caplog):
     with compile_notice("numpy") as done:
         pass
     assert done.kernels == 0 and caplog.text == ""
+
+
+PRELOAD = """
+import sys, threading
+import numpy as np
+from dlhw.scratch import jit
+assert "numba" not in sys.modules
+jit.preload()
+for t in threading.enumerate():
+    if t.name == "dlhw-preload-numba":
+        t.join(timeout=120)
+assert "dlhw.scratch._fast" in sys.modules and "numba" in sys.modules
+jit.preload()                                   # loaded: a second call starts nothing
+assert not any(t.name == "dlhw-preload-numba" for t in threading.enumerate())
+from dlhw.scratch import make_model
+m = make_model("perceptron", n_classes=3, n_features=4)
+X = np.eye(4)[:3] / 4
+m.train_epoch(X, np.arange(3), 1.0, kernel="numba")
+print("ok")
+"""
+
+
+def test_preload_loads_numba_and_the_kernels_in_a_thread():
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-c", PRELOAD], capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr

@@ -66,6 +66,15 @@ def kernel_option(ctx: RunContext) -> dict[str, str]:
     return {} if kernel is None and backend is None else {"kernel": resolve_kernel(kernel, backend)}
 
 
+def preload_kernels(ctx: RunContext) -> None:
+    """Load numba and the compiled kernels in the background (:func:`dlhw.scratch.jit.preload`)
+    unless the run asked for the numpy reference; call it before loading the data."""
+    if kernel_option(ctx).get("kernel", "numba") != "numpy":
+        from dlhw.scratch.jit import preload
+
+        preload()
+
+
 def _hyper(ctx: RunContext, spec: ClassifierSpec) -> tuple[float | None, dict[str, Any]]:
     """The learning rate and the model's own hyperparameters, command-line options first."""
     lr = ctx.option("learning_rate", spec.hyper.get("learning_rate"))
@@ -83,6 +92,7 @@ def run_classifier(ctx: RunContext, spec: ClassifierSpec, dataset: str | None = 
     Linear models get the constant-1 bias feature (skeleton style); the MLP has explicit biases.
     """
     name = dataset or spec.dataset
+    preload_kernels(ctx)
     data = ctx.load(name, bias=spec.kind != "mlp")
     lr, model_kw = _hyper(ctx, spec)
     model = make_model(spec.kind, n_classes=data.n_classes, n_features=data.n_features, **model_kw)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,6 +58,33 @@ def _never_cached(dispatchers: list) -> bool:
     """True when no kernel module has anything in its cache folder (a fresh install)."""
     dirs = _cache_dirs(dispatchers)
     return bool(dispatchers) and not any(any(Path(d).glob("*.nbi")) for d in dirs)
+
+
+def preload() -> None:
+    """Start importing numba and the kernel modules, and setting up numba's CPU target, in a
+    daemon thread (returns at once; a no-op once they are loaded).
+
+    Together they take most of a second of a short run (the target's registries load once per
+    process, on the first kernel); a run starts this before loading its data, which is mostly
+    decompression, hashing and array copies that release the GIL, so the two overlap. Errors are
+    left to the main thread, which imports the same modules when it needs them.
+    """
+    if "dlhw.scratch._fast" in sys.modules:
+        return
+    threading.Thread(target=_warm, name="dlhw-preload-numba", daemon=True).start()
+
+
+def _warm() -> None:
+    try:
+        from numba.core.compiler_lock import global_compiler_lock
+        from numba.core.registry import cpu_target
+
+        from dlhw.scratch import _fast  # noqa: F401 (the import is the work)
+
+        with global_compiler_lock:  # what a first compile or cache load does, under its lock
+            cpu_target.target_context.refresh()
+    except Exception:  # noqa: BLE001 - a preload must never fail a run; the main thread reports
+        pass
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from dlhw.experiments.base import Experiment, RunContext
-from dlhw.experiments.classifier_runs import kernel_option
+from dlhw.experiments.classifier_runs import kernel_option, preload_kernels
 from dlhw.experiments.hw2122._q2_options import SEEDS, seed_arguments
 from dlhw.labels import DATASET_LABELS
 from dlhw.results import ExperimentResult, Table
@@ -104,6 +104,7 @@ def seed_table(per: dict[str, dict], headline: int, what: str) -> Table:
 
 def run_linear(ctx: RunContext) -> ExperimentResult:
     """Q2.2a: SGD linear regression vs the closed-form least-squares solution."""
+    preload_kernels(ctx)
     data = ctx.load("ames", bias=True)
     X, y = data.train
     w_star = solve_analytically(X, y)
@@ -144,6 +145,7 @@ def per_seed_list(per: dict[str, dict]) -> str:
 
 def run_network(ctx: RunContext) -> ExperimentResult:
     """Q2.2b: one hidden ReLU layer (150 units), squared error, the texts' init."""
+    preload_kernels(ctx)
     data = ctx.load("ames", bias=False)
     X, y = data.train
     target_std = float(np.std(y))  # the training RMSE of the best constant prediction (the mean)
