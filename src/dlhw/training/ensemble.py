@@ -229,7 +229,8 @@ def train_stacked_epoch(net: StackedFFN, opt: StackedOptimizer, X: torch.Tensor,
     Returns the mean batch loss of each member (M,). The steps run with subnormals flushed to
     zero (:func:`~dlhw.training.torch_epoch.flush_denormal`): Adam's moments of rarely-lit
     pixels decay into them, and on this CPU they made later epochs about twice as slow as the
-    first (``benchmarks/ensemble.py``); what the flush changes is below one ulp of any weight.
+    first (``benchmarks/subnormals.py``); what the flush changes is below one ulp of any weight
+    larger than about 1e-23.
     """
     idx = torch.from_numpy(np.ascontiguousarray(order)).to(X.device)
     xs = X.index_select(0, idx).split(batch_size)  # views (B, d)
