@@ -40,7 +40,7 @@ MODELS = [
     ("logistic_regression", "fashion-mnist", "logistic_regression", {"l2": 0.0}, 0.001, 20),
     ("mlp", "fashion-mnist", "mlp", {"hidden_size": 200, "seed": 0}, 0.001, 20),
     ("linear_regression", "ames", "linear_regression", {}, 0.001, 150),
-    ("nn", "ames", "neural_regression", {"hidden_size": 150, "seed": 0}, 0.001, 150),
+    ("nn", "ames", "nn", {"hidden_size": 150, "seed": 0}, 0.001, 150),
 ]
 
 
