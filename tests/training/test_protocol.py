@@ -235,3 +235,63 @@ def test_compile_time_is_kept_out_of_the_epoch_seconds(toy, tmp_path, monkeypatc
     _, res2 = _run(toy, tmp_path / "b", epochs=3)
     assert _no_time(res2.history) == _no_time(res.history)
     assert real(Perceptron(3, 6), (*toy.train, None), 1.0, "numpy") == 0.0  # nothing to compile
+
+
+def test_scoring_beside_training_gives_the_in_line_numbers_in_order(toy, tmp_path, monkeypatch):
+    """Epoch k is scored in a worker thread while epoch k + 1 trains (compiled kernels, 2+ cores):
+    the same history, checkpoints and callbacks, in order, as scoring in line (one core)."""
+    from dlhw.training import protocol
+
+    threads, seen = [], []
+
+    def hook(model, epoch):
+        import threading
+
+        threads.append((epoch, threading.current_thread().name))
+        return {"w_norm": float(np.linalg.norm(model.W1))}
+
+    def on_epoch(epoch, values):
+        seen.append((epoch, values["dev_accuracy"], values["w_norm"]))
+
+    monkeypatch.setattr(protocol.os, "cpu_count", lambda: 2)
+    m1, r1 = _run(toy, tmp_path / "beside", epochs=5, epoch_hook=hook, on_epoch=on_epoch)
+    assert [e for e, _ in threads] == [1, 2, 3, 4, 5]
+    assert threads[0][1] == "MainThread" and all(n.startswith("dlhw-eval") for _, n in threads[1:])
+    beside, threads[:] = list(seen), []
+    seen.clear()
+    monkeypatch.setattr(protocol.os, "cpu_count", lambda: 1)
+    m2, r2 = _run(toy, tmp_path / "inline", epochs=5, epoch_hook=hook, on_epoch=on_epoch)
+    assert {n for _, n in threads} == {"MainThread"}
+    assert seen == beside and [e for e, *_ in seen] == [1, 2, 3, 4, 5]
+    assert _no_time(r1.history) == _no_time(r2.history) and r1.test_metrics == r2.test_metrics
+    for name in ("best.npz", "last.npz"):
+        a, meta_a = model_from_checkpoint(tmp_path / "beside" / name)
+        b, meta_b = model_from_checkpoint(tmp_path / "inline" / name)
+        assert meta_a["epoch"] == meta_b["epoch"]
+        for k, v in a.state_dict().items():
+            np.testing.assert_array_equal(v, b.state_dict()[k])
+
+
+def test_a_divergence_beside_scoring_keeps_the_scored_epoch(toy, tmp_path, monkeypatch):
+    """Training that diverges at epoch 3 while epoch 2 is being scored: epoch 2 is recorded,
+    on disk and said, before the error."""
+    from dlhw.training import protocol
+
+    monkeypatch.setattr(protocol.os, "cpu_count", lambda: 2)
+    model = MLP(toy.n_classes, toy.n_features, 5, seed=3)
+    real, calls = model.train_epoch, []
+
+    def diverging(*args, **kwargs):
+        calls.append(1)
+        loss = real(*args, **kwargs)
+        return float("nan") if len(calls) == 4 else loss  # the warm-up pass is call 1
+
+    model.train_epoch = diverging
+    seen = []
+    with pytest.raises(DivergenceError, match="epoch 3"):
+        train(model, toy, epochs=5, learning_rate=0.05, seed=3, out_dir=tmp_path,
+              on_epoch=lambda e, v: seen.append(e), checkpoint_seconds=3600)
+    assert seen == [1, 2]
+    assert History.load(tmp_path).epochs == 2
+    _, meta = model_from_checkpoint(tmp_path / "last.npz")
+    assert meta["epoch"] == 2

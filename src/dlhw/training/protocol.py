@@ -29,6 +29,15 @@ are written together, best first, so ``last.npz`` never names a best epoch whose
 older. A killed process (``kill -9``, power loss) loses at most that many seconds of epochs;
 ``checkpoint_seconds=0`` writes after every epoch.
 
+**Evaluation beside training.** With the compiled kernels on a machine with more than one
+core, epoch ``k`` is scored (every split, and ``epoch_hook``) in a worker thread, on a copy of
+the model holding epoch ``k``'s weights, while the main thread trains epoch ``k + 1``: the
+kernels and BLAS release the GIL, so evaluation costs a second core instead of wall time.
+Epoch ``k`` is then recorded (history, checkpoints, ``on_epoch``, the log line) once epoch ``k +
+1`` has trained; the numbers are those of scoring in line, which the numpy reference and the
+first epoch of a run do. If training stops (an error, Ctrl-C), the scored epoch is recorded
+first.
+
 **Best.** Classifiers monitor ``dev_accuracy`` (max). Regression has no validation split in the
 2021-22 text, and choosing by test error would peek at the test set, so it monitors
 ``train_rmse`` (min): the kept checkpoint is the epoch with the lowest training RMSE.
@@ -171,8 +180,10 @@ class EpochFiles:
         self._best: tuple[int, dict] | None = None
         self._written = time.monotonic()
 
-    def finished(self, epoch: int, improved: bool, final: bool = False) -> None:
-        state = self.model.state_dict()  # copies (the next epoch changes the model in place)
+    def finished(self, epoch: int, improved: bool, final: bool = False,
+                 state: dict[str, np.ndarray] | None = None) -> None:
+        """Epoch ``epoch`` is done; ``state`` is its weights (default: the model's now, copied)."""
+        state = self.model.state_dict() if state is None else state  # copies: training goes on in place
         self._last = (epoch, state)
         if improved:
             self._best = (epoch, state)
@@ -192,6 +203,65 @@ class EpochFiles:
         self.history.save(self.folder.path)
         self._last = self._best = None
         self._written = time.monotonic()
+
+
+class EpochScorer:
+    """Each trained epoch's scores (the splits' metrics and the hook's), handed back in order
+    with that epoch's weights (see **Evaluation beside training** above).
+
+    :meth:`submit` takes an epoch that has just trained (its ``head``: training loss and
+    seconds) and returns the epochs whose scores are ready: that epoch itself, or, with
+    ``overlap``, the one before it, whose scoring ran in a worker thread on a twin of the model
+    while this one trained. :meth:`drain` returns what is still pending; :meth:`close` ends the
+    worker.
+    """
+
+    def __init__(self, model: Any, splits: dict, epoch_hook: EpochHook | None, overlap: bool) -> None:
+        import concurrent.futures
+
+        self.model, self.splits, self.hook = model, splits, epoch_hook
+        self._pool = (concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dlhw-eval")
+                      if overlap else None)
+        self._pending: tuple | None = None  # (epoch, state, head, future)
+
+    def submit(self, epoch: int, head: dict[str, float], wait: bool = False) -> list[tuple[int, dict, dict]]:
+        """Score epoch ``epoch`` (now if ``wait`` or not overlapping); the epochs now scored."""
+        state = self.model.state_dict()  # (copies) its weights, for the checkpoints
+        if self._pool is None or wait:
+            return [*self.drain(), (epoch, _values(head, _score(self.model, self.splits, self.hook, epoch)),
+                                    state)]
+        import copy
+
+        twin = copy.copy(self.model)  # same configuration, its own copy of this epoch's weights
+        twin.load_state_dict(state)
+        done, self._pending = self.drain(), (epoch, state, head,
+                                             self._pool.submit(_score, twin, self.splits, self.hook, epoch))
+        return done
+
+    def drain(self) -> list[tuple[int, dict, dict]]:
+        """The pending epoch, once its scores are in (waits for them), or nothing."""
+        if self._pending is None:
+            return []
+        (epoch, state, head, future), self._pending = self._pending, None
+        return [(epoch, _values(head, future.result()), state)]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _score(model: Any, splits: dict, epoch_hook: EpochHook | None, epoch: int) -> dict[str, float]:
+    """The metrics of every split, then the hook's, for ``model`` as it is now."""
+    values = _evaluate(model, splits)
+    if epoch_hook is not None:
+        values.update(epoch_hook(model, epoch))
+    return values
+
+
+def _values(head: dict[str, float], scores: dict[str, float]) -> dict[str, float]:
+    """An epoch's row: its training loss, its scores, its training seconds (in that order)."""
+    loss = {k: v for k, v in head.items() if k != "epoch_seconds"}
+    return {**loss, **scores, "epoch_seconds": head["epoch_seconds"]}
 
 
 def train(model: Any, dataset: Any, *, epochs: int, out_dir: str | os.PathLike,
@@ -251,22 +321,39 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
     prepared, compile_seconds = None, 0.0
     bar = _progress(progress, resumed, epochs)
     files = EpochFiles(folder, model, history, checkpoint_seconds)
+    overlap = compiles and kernel != "numpy" and (os.cpu_count() or 1) > 1
+    scorer = EpochScorer(model, splits, epoch_hook, overlap)
+
+    def record(epoch: int, values: dict[str, float], state: dict[str, np.ndarray]) -> None:
+        bar.set_postfix(bar_postfix(values))  # drawn now: one frame per epoch
+        log.info(epoch_line(epoch, epochs, values, title))
+        files.finished(epoch, history.append(**values), final=epoch == epochs, state=state)
+        if on_epoch is not None:
+            on_epoch(epoch, values)
+
     try:
         for epoch in bar:
+            first = epoch == resumed + 1
             # the first epoch of a process compiles the kernels (or loads them): said when it compiles
-            with compile_notice(kernel if compiles else "numpy") if epoch == resumed + 1 else nullcontext():
-                if epoch == resumed + 1:  # work reused by every epoch, done once per run
+            with compile_notice(kernel if compiles else "numpy") if first else nullcontext():
+                if first:  # work reused by every epoch, done once per run
                     if compiles:
                         prepared = model.prepare(X, kernel)
                         compile_seconds = warm_up(model, (X, y, prepared), lr, kernel)
-                    splits = _prepare_eval(model, splits, prepared)
-                values = _one_epoch(model, (X, y, prepared), lr, seed, epoch, kernel, splits, epoch_hook)
-            bar.set_postfix(bar_postfix(values))  # drawn now: one frame per epoch
-            log.info(epoch_line(epoch, epochs, values, title))
-            files.finished(epoch, history.append(**values), final=epoch == epochs)
-            if on_epoch is not None:
-                on_epoch(epoch, values)
+                    scorer.splits = splits = _prepare_eval(model, splits, prepared)
+                try:
+                    head = _train_one(model, (X, y, prepared), lr, seed, epoch, kernel)
+                except BaseException:  # the epoch scored beside this one is finished: keep it
+                    for done in scorer.drain():
+                        record(*done)
+                    raise
+                ready = scorer.submit(epoch, head, wait=first)  # the first compiles the scoring too
+            for done in ready:
+                record(*done)
+        for done in scorer.drain():
+            record(*done)
     finally:  # Ctrl-C, divergence, a failing callback: the finished epochs reach disk
+        scorer.close()
         files.flush()
     test_split = splits.get("test", dataset.test) if test else None
     res = _finish(model, test_split, history, folder, title, resumed, plots)
@@ -297,9 +384,9 @@ def warm_up(model: Any, train: tuple, lr: float, kernel: str) -> float:
     return time.perf_counter() - start
 
 
-def _one_epoch(model: Any, train: tuple, lr: float, seed: int, epoch: int,
-               kernel: str, splits: dict, epoch_hook: EpochHook | None) -> dict[str, float]:
-    """Train one epoch on ``train = (X, y, prepared)``, check for divergence, and measure it."""
+def _train_one(model: Any, train: tuple, lr: float, seed: int, epoch: int, kernel: str) -> dict[str, float]:
+    """Train one epoch on ``train = (X, y, prepared)`` and check for divergence; returns
+    ``{train_<loss>: mean loss, epoch_seconds: its training time}``."""
     X, y, prepared = train
     start = time.perf_counter()
     extra = {} if prepared is None else {"prepared": prepared}
@@ -307,11 +394,7 @@ def _one_epoch(model: Any, train: tuple, lr: float, seed: int, epoch: int,
         loss = model.train_epoch(X, y, lr, order=epoch_order(seed, epoch, len(y)), kernel=kernel, **extra)
     seconds = time.perf_counter() - start
     _check_divergence(model, loss, epoch, lr)
-    values = {f"train_{model.loss_name}": loss, **_evaluate(model, splits)}
-    if epoch_hook is not None:
-        values.update(epoch_hook(model, epoch))
-    values["epoch_seconds"] = seconds
-    return values
+    return {f"train_{model.loss_name}": loss, "epoch_seconds": seconds}
 
 
 def _finish(model: Any, test_split: tuple | None, history: History, folder: RunFolder, title: str,
