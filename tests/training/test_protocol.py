@@ -254,6 +254,7 @@ def test_scoring_beside_training_gives_the_in_line_numbers_in_order(toy, tmp_pat
         seen.append((epoch, values["dev_accuracy"], values["w_norm"]))
 
     monkeypatch.setattr(protocol.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(protocol, "OVERLAP_MIN_SECONDS", 0.0)  # the toy's scoring is quick
     m1, r1 = _run(toy, tmp_path / "beside", epochs=5, epoch_hook=hook, on_epoch=on_epoch)
     assert [e for e, _ in threads] == [1, 2, 3, 4, 5]
     assert threads[0][1] == "MainThread" and all(n.startswith("dlhw-eval") for _, n in threads[1:])
@@ -278,6 +279,7 @@ def test_a_divergence_beside_scoring_keeps_the_scored_epoch(toy, tmp_path, monke
     from dlhw.training import protocol
 
     monkeypatch.setattr(protocol.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(protocol, "OVERLAP_MIN_SECONDS", 0.0)
     model = MLP(toy.n_classes, toy.n_features, 5, seed=3)
     real, calls = model.train_epoch, []
 
@@ -295,3 +297,16 @@ def test_a_divergence_beside_scoring_keeps_the_scored_epoch(toy, tmp_path, monke
     assert History.load(tmp_path).epochs == 2
     _, meta = model_from_checkpoint(tmp_path / "last.npz")
     assert meta["epoch"] == 2
+
+
+def test_quick_scoring_stays_in_line(toy, tmp_path, monkeypatch):
+    """Scoring faster than OVERLAP_MIN_SECONDS is not handed to the worker thread."""
+    import threading
+
+    from dlhw.training import protocol
+
+    monkeypatch.setattr(protocol.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(protocol, "OVERLAP_MIN_SECONDS", 3600.0)
+    names = set()
+    _run(toy, tmp_path, epochs=3, epoch_hook=lambda m, e: names.add(threading.current_thread().name) or {})
+    assert names == {"MainThread"}

@@ -33,6 +33,8 @@ older. A killed process (``kill -9``, power loss) loses at most that many second
 core, epoch ``k`` is scored (every split, and ``epoch_hook``) in a worker thread, on a copy of
 the model holding epoch ``k``'s weights, while the main thread trains epoch ``k + 1``: the
 kernels and BLAS release the GIL, so evaluation costs a second core instead of wall time.
+Scoring that takes under :data:`OVERLAP_MIN_SECONDS` in line (Ames' linear regression) stays
+in line: handing it over would cost more.
 Epoch ``k`` is then recorded (history, checkpoints, ``on_epoch``, the log line) once epoch ``k +
 1`` has trained; the numbers are those of scoring in line, which the numpy reference and the
 first epoch of a run do. If training stops (an error, Ctrl-C), the scored epoch is recorded
@@ -86,6 +88,7 @@ from dlhw.validation import check_choice, check_int, check_positive, check_split
 
 EpochHook = Callable[[Any, int], dict[str, float]]
 CHECKPOINT_SECONDS = 2.0  # at most this much finished work is lost to a kill -9
+OVERLAP_MIN_SECONDS = 0.002  # scoring shorter than this stays in line (a hand-off costs more)
 
 log = logging.getLogger(__name__)
 
@@ -223,13 +226,17 @@ class EpochScorer:
         self._pool = (concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dlhw-eval")
                       if overlap else None)
         self._pending: tuple | None = None  # (epoch, state, head, future)
+        self._worth_it = False  # scoring in line took long enough to hand to the worker
 
     def submit(self, epoch: int, head: dict[str, float], wait: bool = False) -> list[tuple[int, dict, dict]]:
-        """Score epoch ``epoch`` (now if ``wait`` or not overlapping); the epochs now scored."""
+        """Score epoch ``epoch`` (in line if ``wait``, without a worker, or when the last in-line
+        scoring took under :data:`OVERLAP_MIN_SECONDS`); the epochs now scored."""
         state = self.model.state_dict()  # (copies) its weights, for the checkpoints
-        if self._pool is None or wait:
-            return [*self.drain(), (epoch, _values(head, _score(self.model, self.splits, self.hook, epoch)),
-                                    state)]
+        if self._pool is None or wait or not self._worth_it:
+            start = time.perf_counter()
+            scores = _score(self.model, self.splits, self.hook, epoch)
+            self._worth_it = time.perf_counter() - start >= OVERLAP_MIN_SECONDS
+            return [*self.drain(), (epoch, _values(head, scores), state)]
         import copy
 
         twin = copy.copy(self.model)  # same configuration, its own copy of this epoch's weights
