@@ -81,7 +81,9 @@ def flush_denormal() -> Iterator[None]:
     Adam's moments of rarely-lit pixels decay geometrically (``m`` by 0.9 a step) into float32
     subnormals, on which this CPU's arithmetic is ~100x slower per instruction; flushing them
     changes a value by less than 2^-126 (1.2e-38), and an Adam step ``lr * m / (sqrt(v) + eps)``
-    by less than ``lr * 1.2e-30``: below one ulp of any parameter larger than about 1e-23.
+    by less than ``lr * 1.2e-30``: below one ulp of any parameter larger than about 1e-23, so a
+    parameter changes only where a rounding happens to fall on the other side (rarely; then
+    by an ulp, which later steps carry along: ``benchmarks/subnormals.py`` measures it).
     torch sets the calling thread's MXCSR (:func:`torch.set_flush_denormal`): the trainers that
     use it (the batch-1 fast path, the stacked ensembles) compute in this thread. Where the CPU
     cannot flush, the block runs unchanged.
