@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _table import print_table  # benchmarks/_table.py (this script's folder is on sys.path)
 
 from dlhw.data import load
 from dlhw.scratch import make_model
@@ -111,11 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         with np.errstate(over="ignore", invalid="ignore"):
             rows.append(measure(name, data, kind, config, lr, epochs, args.repeat))
         print("  ".join(rows[-1]), file=sys.stderr)
-    print("| " + " | ".join(head) + " |")
-    print("|" + "|".join(" --- " for _ in head) + "|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+    print_table(head, rows)
     return 0
 
 

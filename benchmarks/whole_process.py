@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from _table import print_table  # benchmarks/_table.py (this script's folder is on sys.path)
+
 REPO = Path(__file__).resolve().parents[1]
 STUDENT = REPO / "benchmarks" / "student_hw1.py"
 RATIO_TARGET = 0.15
@@ -129,11 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             print("  ".join(row), file=sys.stderr)
     head = ["command", "target s", "dlhw s (min-max)", "", "student s", f"ratio (<= {RATIO_TARGET})", ""]
-    print("| " + " | ".join(head) + " |")
-    print("|" + "|".join(" --- " for _ in head) + "|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+    print_table(head, rows)
     return 0
 
 

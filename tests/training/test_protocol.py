@@ -68,6 +68,16 @@ def test_resume_after_interruption_is_bit_identical(toy, tmp_path):
         np.testing.assert_array_equal(v, model.state_dict()[k])
 
 
+def _assert_same_checkpoints(a: Path, b: Path) -> None:
+    """``best.npz`` and ``last.npz`` of two run folders: the same epochs, the same weights bit for bit."""
+    for name in ("best.npz", "last.npz"):
+        ma, meta_a = model_from_checkpoint(a / name)
+        mb, meta_b = model_from_checkpoint(b / name)
+        assert meta_a["epoch"] == meta_b["epoch"]
+        for k, v in ma.state_dict().items():
+            np.testing.assert_array_equal(v, mb.state_dict()[k])
+
+
 def _logistic_run(out, on_epoch=None, checkpoint_seconds=2.0):
     return train(LogisticRegression(3, 6), blobs(0), epochs=4, learning_rate=0.1, seed=1,
                  out_dir=out, on_epoch=on_epoch, checkpoint_seconds=checkpoint_seconds)
@@ -113,12 +123,7 @@ def test_epoch_files_are_written_at_most_every_checkpoint_seconds(toy, tmp_path,
     assert writes == ["best.npz", "last.npz"]
     _, every = _run(toy, tmp_path / "every", epochs=6, checkpoint_seconds=0)
     assert writes.count("last.npz") == 1 + 6
-    for name in ("best.npz", "last.npz"):
-        a, meta_a = model_from_checkpoint(tmp_path / "slow" / name)
-        b, meta_b = model_from_checkpoint(tmp_path / "every" / name)
-        assert meta_a["epoch"] == meta_b["epoch"]
-        for k, v in a.state_dict().items():
-            np.testing.assert_array_equal(v, b.state_dict()[k])
+    _assert_same_checkpoints(tmp_path / "slow", tmp_path / "every")
     assert _no_time(History.load(tmp_path / "slow")) == _no_time(History.load(tmp_path / "every"))
     with pytest.raises(ConfigError, match="checkpoint_seconds"):
         _run(toy, tmp_path / "bad", checkpoint_seconds=-1)
@@ -265,12 +270,7 @@ def test_scoring_beside_training_gives_the_in_line_numbers_in_order(toy, tmp_pat
     assert {n for _, n in threads} == {"MainThread"}
     assert seen == beside and [e for e, *_ in seen] == [1, 2, 3, 4, 5]
     assert _no_time(r1.history) == _no_time(r2.history) and r1.test_metrics == r2.test_metrics
-    for name in ("best.npz", "last.npz"):
-        a, meta_a = model_from_checkpoint(tmp_path / "beside" / name)
-        b, meta_b = model_from_checkpoint(tmp_path / "inline" / name)
-        assert meta_a["epoch"] == meta_b["epoch"]
-        for k, v in a.state_dict().items():
-            np.testing.assert_array_equal(v, b.state_dict()[k])
+    _assert_same_checkpoints(tmp_path / "beside", tmp_path / "inline")
 
 
 def test_a_divergence_beside_scoring_keeps_the_scored_epoch(toy, tmp_path, monkeypatch):
