@@ -137,8 +137,8 @@ def linear_predict_codes(W: np.ndarray, rows: CodedRows) -> np.ndarray:
     n = len(enc.codes)
     pred, unsure = np.empty(n, np.int64), np.empty(n, np.bool_)
     if fl.certified_argmax(enc.codes, V32, factor, enc.row_norm, pred, unsure):
-        rows_ = np.flatnonzero(unsure)
-        pred[rows_] = (rows.source[rows_] @ W.T).argmax(axis=1)
+        doubt = np.flatnonzero(unsure)  # the rows the float64 reference decides
+        pred[doubt] = (rows.source[doubt] @ W.T).argmax(axis=1)
     return pred
 
 

@@ -56,11 +56,13 @@ this run's.
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -171,8 +173,8 @@ def _progress(progress: bool, start: int, epochs: int):
 class EpochFiles:
     """The per-epoch files of a run (``best.npz``, ``last.npz``, ``history.json``), throttled.
 
-    :meth:`finished` is called after every epoch with the model at the end of that epoch; it
-    snapshots the weights (and those of a new best epoch) and writes them when ``every`` seconds
+    :meth:`finished` is called after every epoch with a copy of that epoch's weights; it keeps
+    them (and those of a new best epoch) and writes them when ``every`` seconds
     have passed since the last write or when ``final``. :meth:`flush` writes whatever is
     pending (the protocol calls it when training stops on an exception). See **Writes** above.
     """
@@ -183,10 +185,8 @@ class EpochFiles:
         self._best: tuple[int, dict] | None = None
         self._written = time.monotonic()
 
-    def finished(self, epoch: int, improved: bool, final: bool = False,
-                 state: dict[str, np.ndarray] | None = None) -> None:
-        """Epoch ``epoch`` is done; ``state`` is its weights (default: the model's now, copied)."""
-        state = self.model.state_dict() if state is None else state  # copies: training goes on in place
+    def finished(self, epoch: int, improved: bool, state: dict[str, np.ndarray], final: bool = False) -> None:
+        """Epoch ``epoch`` is done; ``state`` is a copy of its weights (training goes on in place)."""
         self._last = (epoch, state)
         if improved:
             self._best = (epoch, state)
@@ -220,11 +220,8 @@ class EpochScorer:
     """
 
     def __init__(self, model: Any, splits: dict, epoch_hook: EpochHook | None, overlap: bool) -> None:
-        import concurrent.futures
-
         self.model, self.splits, self.hook = model, splits, epoch_hook
-        self._pool = (concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dlhw-eval")
-                      if overlap else None)
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="dlhw-eval") if overlap else None
         self._pending: tuple | None = None  # (epoch, state, head, future)
         self._worth_it = False  # scoring in line took long enough to hand to the worker
 
@@ -237,8 +234,6 @@ class EpochScorer:
             scores = _score(self.model, self.splits, self.hook, epoch)
             self._worth_it = time.perf_counter() - start >= OVERLAP_MIN_SECONDS
             return [*self.drain(), (epoch, _values(head, scores), state)]
-        import copy
-
         twin = copy.copy(self.model)  # same configuration, its own copy of this epoch's weights
         twin.load_state_dict(state)
         done, self._pending = self.drain(), (epoch, state, head,
@@ -334,7 +329,7 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
     def record(epoch: int, values: dict[str, float], state: dict[str, np.ndarray]) -> None:
         bar.set_postfix(bar_postfix(values))  # drawn now: one frame per epoch
         log.info(epoch_line(epoch, epochs, values, title))
-        files.finished(epoch, history.append(**values), final=epoch == epochs, state=state)
+        files.finished(epoch, history.append(**values), state, final=epoch == epochs)
         if on_epoch is not None:
             on_epoch(epoch, values)
 
@@ -378,8 +373,6 @@ def warm_up(model: Any, train: tuple, lr: float, kernel: str) -> float:
     (the same arrays and encoding as the run, so the same kernels), leaving ``model`` as it
     was. 0.0 for the numpy reference or a model without a compiled path.
     """
-    import copy
-
     X, y, prepared = train
     if kernel == "numpy" or not hasattr(model, "prepare") or len(y) == 0:
         return 0.0
