@@ -8,6 +8,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
 from dlhw.cli_homework import main_2526  # noqa: E402
+from dlhw.process import end_process  # noqa: E402
 
 if __name__ == "__main__":
-    raise SystemExit(main_2526("logistic_regression"))
+    end_process(main_2526("logistic_regression"))

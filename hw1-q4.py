@@ -6,6 +6,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
 from dlhw.cli_torch import main_q4
+from dlhw.process import end_process  # noqa: E402
 
 if __name__ == "__main__":
-    raise SystemExit(main_q4())
+    end_process(main_q4())

@@ -1,5 +1,5 @@
 """``python -m dlhw`` is the ``dlhw`` command."""
 
-from dlhw.cli import main
+from dlhw.cli import console
 
-raise SystemExit(main())
+console()

@@ -276,5 +276,12 @@ def main(argv: list[str] | None = None) -> int:
     return guarded("dlhw", args.func, args)
 
 
+def console() -> None:
+    """The ``dlhw`` console script: :func:`main`, then :func:`dlhw.process.end_process`."""
+    from dlhw.process import end_process
+
+    end_process(main())
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    console()
