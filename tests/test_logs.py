@@ -120,3 +120,37 @@ def test_verbosity_levels_and_flags_on_every_command(capsys):
             assert "-v, --verbose" in out and "-q, --quiet" in out, argv
     with pytest.raises(SystemExit):
         main(["list", "-v", "-q"])  # one or the other
+
+
+class _Terminal:
+    """A stand-in stderr that says it is a terminal (tqdm writes to it)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        self.text += s
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_epoch_bar_is_tqdm_only_on_a_terminal(monkeypatch):
+    from dlhw.logs import NoBar
+    from dlhw.training.protocol import _progress
+
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    bar = _progress(True, 1, 4)  # pytest's stderr is no terminal: nothing to draw, tqdm not needed
+    assert isinstance(bar, NoBar) and list(bar) == [2, 3, 4]
+    bar.set_postfix({"loss": 1.0})
+    assert isinstance(_progress(False, 0, 2), NoBar)
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    drawn = _progress(True, 0, 2)
+    assert not isinstance(drawn, NoBar) and list(drawn) == [1, 2]
+    assert "epochs" in sys.stderr.text
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    assert isinstance(_progress(True, 0, 2), NoBar)

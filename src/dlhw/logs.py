@@ -46,6 +46,26 @@ def bars_shown(progress: bool, stream: Any = None) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+class NoBar:
+    """A bar that is not drawn, without importing tqdm (0.1-0.2 s of a short run): iterates over
+    ``iterable`` and ignores what a drawn bar would show (``set_postfix``, ``update``, ``close``)."""
+
+    def __init__(self, iterable: Any = ()) -> None:
+        self._iterable = iterable
+
+    def __iter__(self):
+        return iter(self._iterable)
+
+    def set_postfix(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def update(self, n: float = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def epoch_line(epoch: int, epochs: int | None, values: Mapping[str, Any], title: str = "") -> str:
     """``title: epoch 3/20: train loss 0.4123 | train acc 0.8123 | val acc 0.8012 (1.2 s)``."""
     parts = [f"{_SHORT.get(k, k)} {v:.4f}" for k, v in values.items()

@@ -142,3 +142,59 @@ def test_protocol_prepares_once_per_run(seed, tmp_path, monkeypatch):
     assert calls == [1] and used == [True] * (1 + 3)
     np.testing.assert_allclose(fast.history.metrics["train_loss"], ref.history.metrics["train_loss"],
                                rtol=1e-12)
+
+
+# ---- rows kept as pixels (dlhw.data.pixels.PixelRows): same training, no float copy -------------
+def pixel_rows(seed: int, n: int = 150):
+    """``pixel_data`` as float rows and as the same rows kept as pixels (bias column included)."""
+    from dlhw.data.pixels import PixelRows
+
+    X, y = pixel_data(seed, n=n)
+    rows = PixelRows.from_pixels((X[:, :-1] * 256).astype(np.uint8), bias=True)
+    return X, rows, y
+
+
+@pytest.mark.parametrize("name", LINEAR)
+def test_pixel_rows_train_like_float_rows_without_making_floats(name, seed):
+    X, rows, y = pixel_rows(seed)
+    rng = np.random.default_rng(seed + 1)
+    orders = [rng.permutation(len(y)) for _ in range(3)]
+    floats, float_losses, _ = run_prepared(name, X, y, "numba", orders, 4)
+    pix, pix_losses, prepared = run_prepared(name, rows, y, "numba", orders, 4)
+    assert prepared.source is rows and prepared.codes is rows.codes  # the pixels are the encoding
+    for k, want in floats.state_dict().items():
+        np.testing.assert_array_equal(pix.state_dict()[k], want)  # the same decoded values
+    assert pix_losses == float_losses
+    evaluation = pix.prepare_eval(rows)
+    assert evaluation.source is rows
+    assert pix.evaluate(rows, y, evaluation) == floats.evaluate(X, y)
+    assert "array" not in vars(rows)  # no float copy was ever made
+
+
+def test_pixel_rows_on_the_reference_and_without_preparation(seed):
+    X, rows, y = pixel_rows(seed)
+    order = np.random.default_rng(seed).permutation(len(y))
+    ref, ref_losses = run_epochs("logistic_l2", X, y, "numpy", [order], 4)
+    pix, pix_losses = run_epochs("logistic_l2", rows, y, "numpy", [order], 4)
+    assert_same_params(pix, ref, rtol=0)
+    bare, _ = run_epochs("perceptron", rows, y, "numba", [order], 4)  # no prepared: reads floats
+    want, _ = run_epochs("perceptron", X, y, "numpy", [order], 4)
+    assert_same_params(bare, want, rtol=0)
+    assert np.array_equal(pix.predict(rows), ref.predict(X))
+
+
+def test_encoding_bounds_come_from_the_codes(seed):
+    X, rows, _ = pixel_rows(seed)
+    assert fl.encode(rows).x_max == X.max() == fl.encode(X).x_max
+    np.testing.assert_array_equal(fl.encode(rows).row_norm, fl.encode(X).row_norm)
+
+
+def test_pixel_rows_of_the_wrong_width_are_refused(seed):
+    from dlhw.errors import ShapeError
+
+    _, rows, y = pixel_rows(seed)
+    model, lr = build("perceptron", rows.shape[1] + 1, 4)
+    with pytest.raises(ShapeError, match="expected"):
+        model.train_epoch(rows, y, lr)
+    with pytest.raises(ShapeError, match="expected"):
+        model.evaluate(rows, y)

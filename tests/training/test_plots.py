@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from dlhw.training.history import History
 from dlhw.training.plots import (
     _integer_ticks,
@@ -52,6 +54,24 @@ def test_history_plots_write_png_and_pdf(tmp_path):
         "best_curves.png", "best_curves.pdf"]
     assert plot_history(h, ["distance_to_analytic"], tmp_path / "d", title="t")[0] == "d.png"
     assert (tmp_path / "d.pdf").stat().st_size > 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["best_curves.pdf", "best_curves.png", "d.pdf", "d.png"]
+
+
+def test_a_failed_figure_write_leaves_no_file_named_like_a_result(tmp_path, monkeypatch):
+    """Figures go through the atomic writer: an interrupted write leaves at most its
+    ``.<name>.<random>.tmp`` (never a half ``.pdf``/``.png``, nor a temp named like one)."""
+    from dlhw import io
+
+    def fail(fd):
+        raise OSError(28, "No space left on device")
+
+    h = History()
+    h.append(train_loss=1.0, dev_accuracy=0.5)
+    monkeypatch.setattr(io.os, "fsync", fail)
+    with pytest.raises(OSError, match="acc.png"):
+        plot_history(h, ["dev_accuracy"], tmp_path / "acc", title="t")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_long_titles_wrap_to_the_figure_width():

@@ -310,3 +310,22 @@ def test_quick_scoring_stays_in_line(toy, tmp_path, monkeypatch):
     names = set()
     _run(toy, tmp_path, epochs=3, epoch_hook=lambda m, e: names.add(threading.current_thread().name) or {})
     assert names == {"MainThread"}
+
+
+@pytest.mark.parametrize("kind", ["perceptron", "logistic_regression"])
+def test_pixel_rows_train_as_float_rows_and_never_make_floats(kind, data_dir, tmp_path):
+    """A lazily loaded image data set (``load(..., lazy=True)``) gives the same run as the eager
+    one, and the compiled linear classifiers never make its float rows (they read the pixels)."""
+    from dlhw.data import load
+    from dlhw.scratch import make_model
+
+    runs = {}
+    for lazy in (False, True):
+        data = load("fashion-mnist", data_dir=data_dir, bias=True, lazy=lazy).subset(3000, 800)
+        model = make_model(kind, n_classes=10, n_features=785)
+        runs[lazy] = train(model, data, epochs=2, learning_rate=0.5, seed=1, out_dir=tmp_path / str(lazy))
+        if lazy:
+            assert all("array" not in vars(X) for X, _ in data.splits().values())
+    assert _no_time(runs[True].history) == _no_time(runs[False].history)
+    assert runs[True].test_metrics == runs[False].test_metrics
+    _assert_same_checkpoints(tmp_path / "True", tmp_path / "False")

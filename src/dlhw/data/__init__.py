@@ -18,6 +18,7 @@ from dlhw.data.ames import load_ames, prepare
 from dlhw.data.dataset import Dataset
 from dlhw.data.emnist import load_emnist_letters
 from dlhw.data.fashion_mnist import load_fashion_mnist
+from dlhw.data.pixels import PixelRows
 from dlhw.errors import ConfigError, DataError
 
 LOADERS = {
@@ -26,10 +27,11 @@ LOADERS = {
     "ames": load_ames,
 }
 NAMES = tuple(LOADERS)
+PIXEL_SETS = ("fashion-mnist", "emnist-letters")  # image data: ``lazy=True`` keeps the pixels
 
 _MODULES = {"fashion-mnist": fashion_mnist, "emnist-letters": emnist, "ames": ames}
 
-__all__ = ["Dataset", "NAMES", "find", "load", "prepare", "status"]
+__all__ = ["Dataset", "NAMES", "PixelRows", "find", "load", "prepare", "status"]
 
 
 def find(name: str, data_dir: str | os.PathLike | None = None) -> str | None:
@@ -48,7 +50,7 @@ def fetch_hint(name: str) -> str:
 
 
 def load(name: str, *, data_dir: str | os.PathLike | None = None, bias: bool = False,
-         dtype: np.dtype = np.float64) -> Dataset:
+         dtype: np.dtype = np.float64, lazy: bool = False) -> Dataset:
     """Load data set ``name`` (one of :data:`NAMES`).
 
     Parameters
@@ -56,11 +58,15 @@ def load(name: str, *, data_dir: str | os.PathLike | None = None, bias: bool = F
     data_dir : folder searched first (then ``$DLHW_DATA_DIR``, the cache, system folders).
     bias : append a constant-1 feature column (the 2021-22 skeleton's convention).
     dtype : floating dtype of X (float64 by default; float32 halves memory).
+    lazy : image data sets give each ``X`` as a :class:`dlhw.data.pixels.PixelRows` (8-bit
+        codes; the same float values, made on first use); Ames, not images, ignores it.
     """
     if name not in LOADERS:
         raise ConfigError(f"unknown data set {name!r}; choose one of {', '.join(NAMES)}")
     if np.dtype(dtype).kind != "f":
         raise ConfigError(f"dtype must be a floating type (float32 or float64), got {np.dtype(dtype)}")
+    if lazy and name in PIXEL_SETS:
+        return LOADERS[name](data_dir, bias=bias, dtype=dtype, lazy=True)
     return LOADERS[name](data_dir, bias=bias, dtype=dtype)
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from dlhw.data.pixels import head_rows
+
 Split = tuple[np.ndarray, np.ndarray]
 
 
@@ -16,7 +18,8 @@ class Dataset:
     Attributes
     ----------
     name : ``"fashion-mnist"``, ``"emnist-letters"`` or ``"ames"``.
-    train, dev, test : ``(X, y)`` with ``X`` of shape (n, d) and ``y`` of shape (n,);
+    train, dev, test : ``(X, y)`` with ``X`` of shape (n, d) (an array, or a
+        :class:`dlhw.data.pixels.PixelRows` from ``load(..., lazy=True)``) and ``y`` of shape (n,);
         integer labels in ``0..n_classes-1`` for classification, real targets for regression.
         ``dev`` is None for Ames (the 2021-22 text uses train/test only).
     n_classes : number of classes, or None for regression.
@@ -49,7 +52,7 @@ class Dataset:
     def subset(self, n_train: int, n_eval: int) -> Dataset:
         """The first ``n_train`` training rows and ``n_eval`` rows of dev and test (a quick slice)."""
         def head(split: Split | None, n: int) -> Split | None:
-            return None if split is None else (split[0][:n], split[1][:n])
+            return None if split is None else (head_rows(split[0], n), split[1][:n])
         return replace(self, train=head(self.train, n_train), dev=head(self.dev, n_eval),
                        test=head(self.test, n_eval))
 

@@ -23,6 +23,7 @@ import numpy as np
 from dlhw.data.dataset import Dataset, finish, pixels_to_float
 from dlhw.data.idx import parse_idx, read_bytes
 from dlhw.data.locate import require
+from dlhw.data.pixels import PixelRows
 from dlhw.errors import DataError
 
 NAME = "emnist-letters"
@@ -143,14 +144,18 @@ def _load_nist(folder: Path, files: tuple[str, ...]) -> dict[str, tuple[np.ndarr
 
 
 def load_emnist_letters(data_dir: str | os.PathLike | None = None, *, bias: bool = False,
-                        dtype: np.dtype = np.float64) -> Dataset:
-    """EMNIST Letters: X (n, 784) pixels / 256, y int64 in 0..25; the course file preferred."""
+                        dtype: np.dtype = np.float64, lazy: bool = False) -> Dataset:
+    """EMNIST Letters: X (n, 784) pixels / 256, y int64 in 0..25; the course file preferred.
+
+    With ``lazy``, uint8 pixel splits are :class:`dlhw.data.pixels.PixelRows` (same values)."""
     folder, files = require(NAME, data_dir, FILESETS, "EMNIST Letters", FIX)
     splits = _load_course(folder / COURSE_FILE) if files == (COURSE_FILE,) else _load_nist(folder, files)
 
     def prep(split: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         X, y = split
         if X.dtype == np.uint8:
+            if lazy:
+                return PixelRows.from_pixels(np.ascontiguousarray(X), bias=bias, dtype=dtype), y
             return pixels_to_float(X, bias=bias, dtype=dtype), y
         # integer pixels 0..255, or floats that may already be scaled to [0, 1]
         X = X.astype(dtype)

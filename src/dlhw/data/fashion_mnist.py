@@ -17,6 +17,7 @@ import numpy as np
 from dlhw.data.dataset import Dataset, pixels_to_float
 from dlhw.data.decoded import read_idx_cached
 from dlhw.data.locate import require
+from dlhw.data.pixels import PixelRows
 from dlhw.errors import DataError
 
 NAME = "fashion-mnist"
@@ -64,12 +65,14 @@ def _labels(path: Path, sha: str, n: int) -> np.ndarray:
 
 
 def load_fashion_mnist(data_dir: str | os.PathLike | None = None, *, bias: bool = False,
-                       dtype: np.dtype = np.float64) -> Dataset:
+                       dtype: np.dtype = np.float64, lazy: bool = False) -> Dataset:
     """Fashion-MNIST, course split: train (50000, 784), dev (10000, 784), test (10000, 784).
 
     Pixels are divided by 256 (as the course did); labels are int64 in 0..9. With ``bias`` a
-    constant-1 column is appended (d = 785). Every file's decompressed sha256 is verified (a
-    verified decoded copy is kept in the user cache, see :mod:`dlhw.data.decoded`).
+    constant-1 column is appended (d = 785). With ``lazy`` each ``X`` is a
+    :class:`dlhw.data.pixels.PixelRows` (the same values, made as floats on first use). Every
+    file's decompressed sha256 is verified (a verified decoded copy is kept in the user cache,
+    see :mod:`dlhw.data.decoded`).
     """
     folder, files = find_files(data_dir)
     paths = {base: folder / f for base, f in zip(FILES, files)}
@@ -78,7 +81,9 @@ def load_fashion_mnist(data_dir: str | os.PathLike | None = None, *, bias: bool 
     te_X = _images(paths["t10k-images-idx3-ubyte"], SHA256["t10k-images-idx3-ubyte"])
     te_y = _labels(paths["t10k-labels-idx1-ubyte"], SHA256["t10k-labels-idx1-ubyte"], len(te_X))
     train_idx, dev_idx = course_split(len(tr_X))
-    def to_float(pixels: np.ndarray) -> np.ndarray:
+    def to_float(pixels: np.ndarray) -> np.ndarray | PixelRows:
+        if lazy:
+            return PixelRows.from_pixels(pixels, bias=bias, dtype=dtype)
         return pixels_to_float(pixels, bias=bias, dtype=dtype)
 
     return Dataset(

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from dlhw.data.pixels import PixelRows
 from dlhw.errors import CheckpointError, ConfigError, ShapeError
 from dlhw.validation import check_array, check_choice, check_int, check_labels, check_positive
 
@@ -98,11 +99,19 @@ class ScratchModel(ABC):
         return all(np.isfinite(getattr(self, k)).all() for k in self._params)
 
     # ---- input checks -------------------------------------------------------------------
-    def _check_X(self, X: Any) -> np.ndarray:
+    def _check_X(self, X: Any, keep_codes: bool = False) -> np.ndarray | PixelRows:
+        """``X`` (n, n_features) as an ndarray; a :class:`PixelRows` is kept as it is when
+        ``keep_codes`` (the compiled paths read its codes, and ``prepared`` work is tied to it)."""
+        if keep_codes and isinstance(X, PixelRows):
+            if X.shape[1] != self.n_features:
+                raise ShapeError(f"X has shape {X.shape}, expected (n, {self.n_features}) (axis 1 "
+                                 f"should be {self.n_features})")
+            return X
         return check_array(X, "X", ndim=2, dtype_kind="fiu", shape=(None, self.n_features))
 
-    def _check_X_y(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        X = self._check_X(X)
+    def _check_X_y(self, X: Any, y: Any,
+                   keep_codes: bool = False) -> tuple[np.ndarray | PixelRows, np.ndarray]:
+        X = self._check_X(X, keep_codes)
         if self.task == "classification":
             y = check_labels(y, self.n_classes)
         else:
@@ -168,14 +177,14 @@ class ScratchModel(ABC):
         (compiled, float32 arithmetic: faster for the MLP, float32-accurate); see
         :mod:`dlhw.scratch._fast`. ``prepared`` is :meth:`prepare`'s result for this ``X``.
         """
-        X, y = self._check_X_y(X, y)
+        kernel = resolve_kernel(kernel, backend)  # backend=: the deprecated spelling
+        X, y = self._check_X_y(X, y, keep_codes=kernel != "numpy")
         order = check_order(order, len(X))
         lr = self._check_lr(learning_rate)
-        kernel = resolve_kernel(kernel, backend)  # backend=: the deprecated spelling
         if len(order) == 0:
             return float("nan")
         if kernel == "numpy":
-            return self._train_epoch_numpy(X, y, lr, order)
+            return self._train_epoch_numpy(np.asarray(X), y, lr, order)
         if not self._kernel_matches_step():
             raise ConfigError(f"{type(self).__name__} changes the per-example step of its compiled "
                               f"epoch; use kernel='numpy' (or bind a kernel in _train_epoch_fast)")
@@ -238,9 +247,9 @@ class ScratchModel(ABC):
         ``prepared`` is :meth:`prepare_eval`'s result for this ``X`` (same object): faster, and
         the same predictions.
         """
-        X, y = self._check_X_y(X, y)
+        X, y = self._check_X_y(X, y, keep_codes=True)
         usable = prepared is not None and getattr(prepared, "source", None) is X
-        pred = self._predict_prepared(prepared) if usable else self._predict(X)
+        pred = self._predict_prepared(prepared) if usable else self._predict(np.asarray(X))
         if self.task == "classification":
             return float(np.mean(pred == y))
         return float(np.sqrt(np.mean((pred - y) ** 2)))

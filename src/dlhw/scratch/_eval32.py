@@ -76,13 +76,15 @@ def rows32(X: np.ndarray) -> Rows32 | None:
 
     One compiled pass (:func:`dlhw.scratch._kernels.rows_float32`) converts, checks and
     measures the rows; :func:`rows32_reference` is the plain numpy version it is tested against.
+    ``X`` may be a :class:`dlhw.data.pixels.PixelRows` (its floats are made; it stays the source).
     """
-    if X.ndim != 2 or X.dtype.kind != "f" or X.size == 0:
+    A = np.asarray(X)
+    if A.ndim != 2 or A.dtype.kind != "f" or A.size == 0:
         return None
     from dlhw.scratch._kernels import rows_float32  # numba: only when a run evaluates
 
-    x32, norm = np.empty(X.shape, np.float32), np.empty(len(X))
-    if not rows_float32(X, *RANGE, x32, norm):
+    x32, norm = np.empty(A.shape, np.float32), np.empty(len(A))
+    if not rows_float32(A, *RANGE, x32, norm):
         return None
     norm *= SAFE  # the sum's own rounding (< (D + 1) 2**-53 relative) is far inside SAFE
     return Rows32(X, x32, norm)
@@ -129,17 +131,27 @@ def linear_predict_codes(W: np.ndarray, rows: CodedRows) -> np.ndarray:
     """``(rows.source @ W.T).argmax(1)`` for ``W`` (K, D), scored on the codes (n,)."""
     from dlhw.scratch import _fast_linear as fl
 
-    if not weights_in_range(W):
-        return (rows.source @ W.T).argmax(axis=1)
     enc, D = rows.enc, W.shape[1]
+    if not weights_in_range(W):
+        return _argmax_decoded(enc, W, np.arange(len(enc.codes)))
     V32 = (W * enc.scale).astype(np.float32)  # (K, D): exact products, rounded once
     factor = (D + 2) * U * SAFE * SAFE * float(np.linalg.norm(W, axis=1).max())
     n = len(enc.codes)
     pred, unsure = np.empty(n, np.int64), np.empty(n, np.bool_)
     if fl.certified_argmax(enc.codes, V32, factor, enc.row_norm, pred, unsure):
         doubt = np.flatnonzero(unsure)  # the rows the float64 reference decides
-        pred[doubt] = (rows.source[doubt] @ W.T).argmax(axis=1)
+        pred[doubt] = _argmax_decoded(enc, W, doubt)
     return pred
+
+
+def _argmax_decoded(enc, W: np.ndarray, rows: np.ndarray, block: int = 4096) -> np.ndarray:
+    """The float64 reference ``(X[rows] @ W.T).argmax(1)`` with ``X = enc.codes * enc.scale``
+    decoded exactly, ``block`` rows at a time (no float copy of all of ``X`` is made)."""
+    out = np.empty(len(rows), np.int64)
+    for start in range(0, len(rows), block):
+        part = rows[start:start + block]
+        out[start:start + block] = ((enc.codes[part] * enc.scale) @ W.T).argmax(axis=1)
+    return out
 
 
 def weights_in_range(*params: np.ndarray) -> bool:
@@ -170,7 +182,7 @@ def certain_argmax(scores: np.ndarray, slack: np.ndarray) -> tuple[np.ndarray, n
 def linear_predict(W: np.ndarray, rows: Rows32) -> np.ndarray:
     """``(rows.source @ W.T).argmax(1)`` for ``W`` (K, D), from float32 scores (n,)."""
     if not weights_in_range(W):
-        return (rows.source @ W.T).argmax(axis=1)
+        return (np.asarray(rows.source) @ W.T).argmax(axis=1)
     scores = rows.x32 @ W.astype(np.float32).T  # (n, K)
     D = W.shape[1]
     slack = ((D + 2) * U * SAFE * np.linalg.norm(W, axis=1).max()) * rows.norm  # (n,) every class

@@ -26,6 +26,7 @@ from functools import cached_property
 import numpy as np
 from numba import njit
 
+from dlhw.data.pixels import PixelRows
 from dlhw.scratch._kernels import JIT, cross_entropy, dot
 from dlhw.scratch._prefetch import prefetch_row
 
@@ -85,7 +86,7 @@ class Encoded:
 
     @cached_property
     def x_max(self) -> float:
-        return float(self.source.max())
+        return float((self.codes.max(axis=0) * self.scale).max())  # exact: X's largest entry
 
     @cached_property
     def _norms(self) -> tuple[float, np.ndarray]:
@@ -101,8 +102,13 @@ class Encoded:
         return self._norms[1]
 
 
-def encode(X: np.ndarray) -> Encoded | None:
-    """The exact ``uint8`` encoding of ``X`` (n, D), or None when ``X`` has no such form."""
+def encode(X: np.ndarray | PixelRows) -> Encoded | None:
+    """The exact ``uint8`` encoding of ``X`` (n, D), or None when ``X`` has no such form.
+
+    A :class:`dlhw.data.pixels.PixelRows` is its own encoding (float64 rows only: its codes and
+    scales, taken as they are, no float copy made)."""
+    if isinstance(X, PixelRows):
+        return Encoded(X, X.codes, X.scale) if X.dtype == np.float64 and len(X) else None
     if X.ndim != 2 or X.dtype.kind != "f" or X.size == 0:
         return None
     codes, scale = np.empty(X.shape, np.uint8), np.empty(X.shape[1])

@@ -38,7 +38,7 @@ class _LinearClassifier(ScratchModel):
     def prepare_eval(self, X: Any, reuse: Any = None) -> CodedRows | Rows32 | None:
         """The rows' exact codes (scored by a compiled pass), else their float32 copy; ``reuse``
         may be :meth:`prepare`'s encoding of the same ``X`` (then nothing is encoded twice)."""
-        X = self._check_X(X)
+        X = self._check_X(X, keep_codes=True)
         return coded_rows(X, reuse) or rows32(X)
 
     def _predict_prepared(self, prepared: CodedRows | Rows32) -> np.ndarray:

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Bottom to top; a module may import only from its own layer or below. Modules of the same
 # layer but different packages (scratch, nets) must not form a cycle (checked separately).
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "validation", "rng", "io", "results", "labels", "_lazy", "logs", "markup"),
+    ("errors", "validation", "rng", "io", "results", "labels", "_lazy", "logs", "markup", "process"),
     ("data",),
     ("features",),
     ("activations",),

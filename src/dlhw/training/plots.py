@@ -12,10 +12,12 @@ a second core the import is free), and the figures are then drawn once, at the e
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from dlhw.io import atomic_write_bytes
 from dlhw.labels import METRIC_LABELS as LABELS  # noqa: F401  (the old name, kept for callers)
 from dlhw.labels import axis_label, metric_label
 from dlhw.training.history import History
@@ -124,9 +126,9 @@ def _save(fig, stem: Path) -> list[str]:
     names = []
     for ext in ("png", "pdf"):
         out = stem.with_suffix(f".{ext}")
-        tmp = out.with_name(f".{out.name}.tmp.{ext}")
-        fig.savefig(tmp, dpi=150)
-        os.replace(tmp, out)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=ext, dpi=150)
+        atomic_write_bytes(out, buffer.getvalue())  # a killed writer leaves only ``.<name>.*.tmp``
         names.append(out.name)
     return names
 

@@ -70,7 +70,7 @@ from typing import Any
 import numpy as np
 
 from dlhw.errors import CheckpointError, ConfigError, DivergenceError
-from dlhw.logs import bar_options, bar_postfix, epoch_line
+from dlhw.logs import NoBar, bar_options, bar_postfix, bars_shown, epoch_line
 from dlhw.rng import epoch_order
 from dlhw.scratch import resolve_kernel
 from dlhw.scratch.jit import compile_notice
@@ -164,6 +164,9 @@ def _eval_splits(dataset: Any, track_test: bool) -> dict[str, tuple[np.ndarray, 
 
 
 def _progress(progress: bool, start: int, epochs: int):
+    """The epochs' bar: tqdm's on a terminal, else a :class:`dlhw.logs.NoBar` (tqdm not imported)."""
+    if not bars_shown(progress):
+        return NoBar(range(start + 1, epochs + 1))
     from tqdm.auto import tqdm
 
     return tqdm(range(start + 1, epochs + 1), initial=start, total=epochs, desc="epochs",
@@ -357,7 +360,9 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
     finally:  # Ctrl-C, divergence, a failing callback: the finished epochs reach disk
         scorer.close()
         files.flush()
-    test_split = splits.get("test", dataset.test) if test else None
+    test_split = None
+    if test:  # scored twice (final model, best checkpoint): prepared once if not scored every epoch
+        test_split = splits.get("test") or _prepare_eval(model, {"test": dataset.test})["test"]
     res = _finish(model, test_split, history, folder, title, resumed, plots)
     res.compile_seconds = compile_seconds
     return res
