@@ -321,8 +321,9 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
         raise ConfigError(f"monitor {monitor!r} is not measured; use one of "
                           f"{', '.join(f'{s}_{model.metric}' for s in splits)}")
     compiles = hasattr(model, "prepare")
-    if resumed < epochs and compiles and kernel != "numpy":
-        preload_plotting()  # compiled epochs release the GIL: import meanwhile
+    # compiled epochs release the GIL: matplotlib is imported meanwhile, once the first epoch
+    # has loaded every kernel (both imports hold the GIL; in parallel each waits on the other)
+    plot_meanwhile = plots and compiles and kernel != "numpy"
     prepared, compile_seconds = None, 0.0
     bar = _progress(progress, resumed, epochs)
     files = EpochFiles(folder, model, history, checkpoint_seconds)
@@ -353,6 +354,8 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
                         record(*done)
                     raise
                 ready = scorer.submit(epoch, head, wait=first)  # the first compiles the scoring too
+                if first and plot_meanwhile:
+                    preload_plotting()
             for done in ready:
                 record(*done)
         for done in scorer.drain():
