@@ -138,3 +138,39 @@ def test_the_old_backend_spelling_still_works_with_a_deprecation_warning(tmp_pat
         a.train_epoch(X, y, 0.1, kernel="numba", backend="numpy")
     with pytest.warns(DeprecationWarning, match="KERNELS"):
         assert scratch.BACKENDS == scratch.KERNELS
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_hidden_step_is_update_then_forward_bit_for_bit(dtype, seed):
+    """:func:`hidden_backward_forward` (one pass over the rows either example touches) equals
+    :func:`hidden_backward` for one example followed by :func:`hidden_forward` for the next."""
+    from dlhw.scratch._kernels import (
+        gather,
+        hidden_backward,
+        hidden_backward_forward,
+        hidden_forward,
+        union_rows,
+    )
+
+    rng = np.random.default_rng(seed)
+    D, H = 40, 9
+    X = (rng.normal(size=(2, D)) * (rng.random((2, D)) < 0.4)).astype(dtype)
+    X[:, 3] = 0.0  # a column neither example has
+    W1T, b1 = rng.normal(size=(D, H)).astype(dtype), rng.normal(size=H).astype(dtype)
+    a = rng.normal(size=H).astype(dtype)  # the first example's pre-activations (some <= 0)
+    dh = rng.normal(size=H).astype(dtype)
+    lr = dtype(0.03)
+
+    W_ref, b_ref, dh_ref = W1T.copy(), b1.copy(), dh.copy()
+    idx, val = np.empty(D, np.int64), np.empty(D, dtype)
+    hidden_backward(W_ref, b_ref, idx, val, gather(X, 0, idx, val), a, dh_ref, lr)
+    a_ref, h_ref = np.empty(H, dtype), np.empty((1, H), dtype)
+    hidden_forward(W_ref, b_ref, idx, val, gather(X, 1, idx, val), a_ref, h_ref)
+
+    v0, v1 = np.empty(D, dtype), np.empty(D, dtype)
+    n = union_rows(X, 0, 1, idx, v0, v1)
+    assert list(idx[:n]) == [j for j in range(D) if X[0, j] != 0 or X[1, j] != 0]
+    a_next, h_next = np.empty(H, dtype), np.empty((1, H), dtype)
+    hidden_backward_forward(W1T, b1, idx, v0, v1, n, a, dh, lr, a_next, h_next)
+    for got, want in ((W1T, W_ref), (b1, b_ref), (dh, dh_ref), (a_next, a_ref), (h_next, h_ref)):
+        np.testing.assert_array_equal(got, want)

@@ -37,28 +37,55 @@ from numba import njit
 
 from dlhw.scratch import _fast_linear as fl
 from dlhw.scratch import _fast_perceptron as fp
-from dlhw.scratch._kernels import JIT, cross_entropy, dot, gather, hidden_backward, hidden_forward
+from dlhw.scratch._kernels import (
+    JIT,
+    cross_entropy,
+    dot,
+    gather,
+    hidden_backward,
+    hidden_backward_forward,
+    hidden_forward,
+    union_rows,
+)
 from dlhw.scratch._prefetch import prefetch_row
 
 
 # ---- one epoch per model (the linear classifiers' are in _fast_linear) ---------------------------
 @njit(**JIT)
+def _hidden_layer_step(X, order, step, W1T, b1, a, h, dh, lr, rows, a_next, h_next):
+    """The first layer's update for example ``order[step]`` (``dh``: the gradient at ``h``) and,
+    unless it is the last, the forward pass of the next into ``a_next``, ``h_next``, fused
+    (:func:`hidden_backward_forward`); ``rows = (idx, v0, v1)`` are scratch (D,) buffers."""
+    idx, v0, v1 = rows
+    if step + 1 < len(order):
+        n = union_rows(X, order[step], order[step + 1], idx, v0, v1)
+        hidden_backward_forward(W1T, b1, idx, v0, v1, n, a, dh, lr, a_next, h_next)
+    else:
+        n = gather(X, order[step], idx, v0)
+        hidden_backward(W1T, b1, idx, v0, n, a, dh, lr)
+
+
+@njit(**JIT)
 def mlp_epoch(X, y, order, lr, W1T, b1, W2, b2):
-    """One-hidden-layer ReLU classifier; ``W1T = W1.T`` (D, H). Returns the summed cross-entropy."""
+    """One-hidden-layer ReLU classifier; ``W1T = W1.T`` (D, H). Returns the summed cross-entropy.
+
+    Each step's first-layer update is fused with the next example's forward pass
+    (:func:`_hidden_layer_step`): the same operations in the same order as update-then-forward.
+    """
     D, H = W1T.shape
-    idx, val = np.empty(D, np.int64), np.empty(D, W1T.dtype)
-    a, h, dh = np.empty(H, W1T.dtype), np.empty((1, H), W1T.dtype), np.empty(H, W1T.dtype)
-    z, dz = np.empty(W2.shape[0], W1T.dtype), np.empty(W2.shape[0], W1T.dtype)
+    dt = W1T.dtype
+    rows = (np.empty(D, np.int64), np.empty(D, dt), np.empty(D, dt))
+    a, h, a_next, h_next = np.empty(H, dt), np.empty((1, H), dt), np.empty(H, dt), np.empty((1, H), dt)
+    dh, z, dz = np.empty(H, dt), np.empty(W2.shape[0], dt), np.empty(W2.shape[0], dt)
+    n = gather(X, order[0], rows[0], rows[1])
+    hidden_forward(W1T, b1, rows[0], rows[1], n, a, h)
     total = 0.0
     for step in range(len(order)):
-        i = order[step]
-        if step + 1 < len(order):
-            prefetch_row(X, order[step + 1])
-        n = gather(X, i, idx, val)
-        hidden_forward(W1T, b1, idx, val, n, a, h)
+        if step + 2 < len(order):
+            prefetch_row(X, order[step + 2])  # the next row is read now, by the fused step
         for k in range(z.shape[0]):
             z[k] = dot(W2, k, h, 0) + b2[k]
-        total += cross_entropy(z, y[i], dz)
+        total += cross_entropy(z, y[order[step]], dz)
         dh[:] = 0.0  # dh = W2^T dz, with W2 before its update
         for k in range(z.shape[0]):
             for u in range(H):
@@ -67,7 +94,8 @@ def mlp_epoch(X, y, order, lr, W1T, b1, W2, b2):
             for u in range(H):
                 W2[k, u] -= lr * (dz[k] * h[0, u])
             b2[k] -= lr * dz[k]
-        hidden_backward(W1T, b1, idx, val, n, a, dh, lr)
+        _hidden_layer_step(X, order, step, W1T, b1, a, h, dh, lr, rows, a_next, h_next)
+        a, a_next, h, h_next = a_next, a, h_next, h
     return total
 
 
@@ -85,24 +113,27 @@ def linear_regression_epoch(X, y, order, lr, w):
 
 @njit(**JIT)
 def neural_regression_epoch(X, y, order, lr, W1T, b1, w2, b2):
-    """``w2 @ relu(W1 x + b1) + b2`` with squared error; ``w2`` (1, H), ``b2`` (1,)."""
+    """``w2 @ relu(W1 x + b1) + b2`` with squared error; ``w2`` (1, H), ``b2`` (1,); the first
+    layer's steps fused as in :func:`mlp_epoch`."""
     D, H = W1T.shape
-    idx, val = np.empty(D, np.int64), np.empty(D, W1T.dtype)
-    a, h, dh = np.empty(H, W1T.dtype), np.empty((1, H), W1T.dtype), np.empty(H, W1T.dtype)
+    dt = W1T.dtype
+    rows = (np.empty(D, np.int64), np.empty(D, dt), np.empty(D, dt))
+    a, h, a_next, h_next = np.empty(H, dt), np.empty((1, H), dt), np.empty(H, dt), np.empty((1, H), dt)
+    dh = np.empty(H, dt)
+    n = gather(X, order[0], rows[0], rows[1])
+    hidden_forward(W1T, b1, rows[0], rows[1], n, a, h)
     total = 0.0
     for step in range(len(order)):
-        i = order[step]
-        if step + 1 < len(order):
-            prefetch_row(X, order[step + 1])
-        n = gather(X, i, idx, val)
-        hidden_forward(W1T, b1, idx, val, n, a, h)
-        r = dot(w2, 0, h, 0) + b2[0] - y[i]
+        if step + 2 < len(order):
+            prefetch_row(X, order[step + 2])
+        r = dot(w2, 0, h, 0) + b2[0] - y[order[step]]
         total += 0.5 * r * r
         for u in range(H):
             dh[u] = w2[0, u] * r  # W_out^T dout with W_out = w2 before its update
             w2[0, u] -= lr * (r * h[0, u])
         b2[0] -= lr * r
-        hidden_backward(W1T, b1, idx, val, n, a, dh, lr)
+        _hidden_layer_step(X, order, step, W1T, b1, a, h, dh, lr, rows, a_next, h_next)
+        a, a_next, h, h_next = a_next, a, h_next, h
     return total
 
 

@@ -79,6 +79,50 @@ def hidden_backward(W1T, b1, idx, val, n, a, dh, lr):
 
 
 @njit(**JIT)
+def union_rows(X, i, i2, idx, v0, v1):
+    """The columns where row ``X[i]`` or ``X[i2]`` is nonzero, ascending, into ``idx``, with both
+    rows' values there into ``v0`` and ``v1`` (zeros included); returns their count."""
+    n = 0
+    for j in range(X.shape[1]):
+        a, b = X[i, j], X[i2, j]
+        idx[n] = j  # branch-free compaction, as in gather
+        v0[n] = a
+        v1[n] = b
+        n += (a != 0) | (b != 0)
+    return n
+
+
+@njit(**JIT)
+def hidden_backward_forward(W1T, b1, idx, v0, v1, n, a, dh, lr, a_next, h_next):
+    """:func:`hidden_backward` for the example ``v0`` and then :func:`hidden_forward` for the next
+    one, ``v1``, in one pass over the rows of ``W1T`` (D, H) that either touches.
+
+    Over the ``n`` columns of :func:`union_rows`, row ``j`` is updated by the first example and
+    at once, while it is in L1, read for the second (each row is read from L2 once, not twice).
+    The operations and their order are those of the two calls one after the other (each row is
+    updated before it is read; ``a_next`` sums over ``j`` ascending; ``b1`` is updated before
+    it is added), so the results are bit-identical to them.
+    """
+    H = W1T.shape[1]
+    for u in range(H):
+        dh[u] = dh[u] if a[u] > 0 else 0.0
+        a_next[u] = 0.0
+    for t in range(n):
+        j, v, w = idx[t], v0[t], v1[t]
+        if v != 0:
+            for u in range(H):
+                W1T[j, u] -= lr * (dh[u] * v)
+        if w != 0:
+            for u in range(H):
+                a_next[u] += W1T[j, u] * w
+    for u in range(H):
+        b1[u] -= lr * dh[u]
+    for u in range(H):
+        a_next[u] += b1[u]
+        h_next[0, u] = a_next[u] if a_next[u] > 0 else 0.0
+
+
+@njit(**JIT)
 def rows_float32(X, lo, hi, x32, norm):
     """``x32 = X`` (n, D) as float32 and ``norm[i] = ||X[i]||_2`` (n,) float64, in one pass.
 
