@@ -39,8 +39,9 @@ def add_common_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="small slice, few epochs (smoke test)")
     p.add_argument("--dataset", choices=DATASETS_2526, default=None,
                    help="data set of the 2025-26 experiments (default emnist-letters)")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                   help="parallel processes for grids (default: every core)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="parallel processes for grids (default: every core; 1 with --quick, "
+                        "whose tasks take less time than starting a worker)")
     p.add_argument("--device", default="cpu", help="torch device: cpu or cuda")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     add_verbosity_options(p)
@@ -72,13 +73,21 @@ def seed_arg(text: str) -> int:
                                          ) from exc
 
 
+def default_jobs(jobs: int | None, quick: bool) -> int:
+    """``--jobs``, else 1 for a quick run (a spawned worker imports torch, about 3 s: more than a
+    quick grid's tasks take) and every core otherwise."""
+    if jobs is not None:
+        return jobs
+    return 1 if quick else os.cpu_count() or 1
+
+
 def run_options(args: argparse.Namespace) -> RunOptions:
     """The parsed common options (:func:`add_common_run_options`) as typed :class:`RunOptions`."""
     from dlhw.experiments.base import RunOptions
 
     out = getattr(args, "out", None)
     return RunOptions(seed=args.seed, data_dir=args.data_dir, runs_dir=Path(args.runs_dir), quick=args.quick,
-                      dataset=args.dataset, jobs=args.jobs, device=args.device,
+                      dataset=args.dataset, jobs=default_jobs(args.jobs, args.quick), device=args.device,
                       progress=not (args.no_progress or getattr(args, "quiet", False)),
                       epochs=getattr(args, "epochs", None), out=Path(out) if out else None,
                       overwrite=bool(getattr(args, "overwrite", False)))

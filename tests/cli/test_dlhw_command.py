@@ -64,6 +64,19 @@ def test_run_options_are_typed_and_give_the_context(tmp_path):
     assert (ctx.seed, ctx.quick, ctx.options, ctx.epochs) == (3, True, {"lr": 0.1}, None)
 
 
+def test_grid_jobs_default_to_every_core_but_one_in_quick_mode(monkeypatch):
+    """A quick grid's tasks take less than starting a worker process (which imports torch), so
+    ``--quick`` runs them in this process unless ``--jobs`` says otherwise."""
+    from dlhw.cli import build_parser, run_options
+
+    monkeypatch.setattr("os.cpu_count", lambda: 6)
+
+    def jobs(*argv: str) -> int:
+        return run_options(build_parser().parse_args(["reproduce", *argv])).jobs
+
+    assert (jobs(), jobs("--quick"), jobs("--quick", "--jobs", "3"), jobs("--jobs", "2")) == (6, 1, 3, 2)
+
+
 def test_options_a_model_ignores_are_refused(tmp_path, capsys):
     for exp_id, option in (("hw2122.q3.1a", "--hidden-size"), ("hw2122.q3.1a", "--l2-penalty"),
                            ("hw2122.q3.2b", "--l2-penalty"), ("hw2122.q2.2a", "--hidden-size")):
