@@ -10,14 +10,16 @@ script ``benchmarks/student_hw1.py`` (same data, split, epochs) is the yardstick
     DLHW_DATA_DIR=../shared/data python benchmarks/whole_process.py [--repeat 3]
         [--only help,list,perceptron,...] [--student-repeat 1] [--no-student]
 
-Prints one table: command, target, median (min-max), pass/fail; the student's median and the
-ratio with its target. The machine's load average is printed with it: compare runs made at a
-similar load.
+Prints one table: command, target, median (min-max), pass/fail; for a training run the median
+share of its wall time spent drawing its figures (``plot_seconds`` of its result.json, target
+<= 0.10); the student's median and the ratio with its target. The machine's load average is
+printed with it: compare runs made at a similar load.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -32,6 +34,7 @@ from _table import print_table  # benchmarks/_table.py (this script's folder is 
 REPO = Path(__file__).resolve().parents[1]
 STUDENT = REPO / "benchmarks" / "student_hw1.py"
 RATIO_TARGET = 0.15
+PLOT_TARGET = 0.10  # the figures' share of a whole run (their drawing time, from the run's result)
 
 
 @dataclass(frozen=True)
@@ -77,17 +80,30 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
     return seconds
 
 
-def measure(case: Case, repeat: int, work: Path, env: dict[str, str]) -> list[float]:
-    """``repeat`` wall times of ``case``, after one untimed warm-up run (numba cache, page cache)."""
+def plot_seconds(run_dir: Path) -> float | None:
+    """The figures' drawing time a training run recorded (``metrics.plot_seconds`` of its result)."""
+    path = run_dir / "result.json"
+    if not path.is_file():
+        return None
+    value = json.loads(path.read_text()).get("metrics", {}).get("plot_seconds")
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def measure(case: Case, repeat: int, work: Path, env: dict[str, str]) -> tuple[list[float], list[float]]:
+    """``repeat`` wall times of ``case``, after one untimed warm-up run (numba cache, page cache),
+    and each training run's share of it spent on its figures."""
     out = work / case.name
     base = [sys.executable, *case.argv]
     with_out = (lambda d: [*base, "-out_dir", str(d)]) if case.trains or case.rerun else (lambda d: base)
     timed(with_out(out / "warm"), work, env)  # warm: compiles once, fills caches (and the rerun's run)
-    times = []
+    times, shares = [], []
     for i in range(repeat):
         target = out / "warm" if case.rerun else out / f"run{i}"
         times.append(timed(with_out(target), work, env))
-    return times
+        plots = plot_seconds(target) if case.trains else None
+        if plots is not None:
+            shares.append(plots / times[-1])
+    return times, shares
 
 
 def student(model: str, extra: tuple[str, ...], repeat: int, work: Path, env: dict[str, str]) -> list[float]:
@@ -119,9 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="dlhw-bench-") as tmp:
         work = Path(tmp)
         for case in chosen:
-            times = measure(case, args.repeat, work, env)
+            times, shares = measure(case, args.repeat, work, env)
             med = statistics.median(times)
             row = [case.name, f"<= {case.target:g}", fmt(times), "pass" if med <= case.target else "FAIL"]
+            share = statistics.median(shares) if shares else None
+            row += ["", ""] if share is None else [f"{share:.2f}", "pass" if share <= PLOT_TARGET else "FAIL"]
             if case.student and not args.no_student:
                 st = student(case.student, case.extra, args.student_repeat, work, env)
                 ratio = med / statistics.median(st)
@@ -130,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
                 row += ["", "", ""]
             rows.append(row)
             print("  ".join(row), file=sys.stderr)
-    head = ["command", "target s", "dlhw s (min-max)", "", "student s", f"ratio (<= {RATIO_TARGET})", ""]
+    head = ["command", "target s", "dlhw s (min-max)", "", f"plots share (<= {PLOT_TARGET})", "",
+            "student s", f"ratio (<= {RATIO_TARGET})", ""]
     print_table(head, rows)
     return 0
 

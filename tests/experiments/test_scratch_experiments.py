@@ -10,10 +10,10 @@ from dlhw.results import load_result
 
 CLASSIFIER_METRICS = {"test_accuracy_final", "test_accuracy_best", "best_dev_accuracy", "best_epoch",
                       "epochs", "final_train_accuracy", "final_dev_accuracy", "seconds_per_epoch",
-                      "compile_seconds"}
+                      "compile_seconds", "plot_seconds"}
 SEED_METRICS = {"per_seed", "seeds", "headline_seed", "test_rmse_median", "test_rmse_min", "test_rmse_max"}
 REGRESSION_METRICS = {"train_rmse", "test_rmse", "best_test_rmse", "best_epoch", "epochs",
-                      "seconds_per_epoch", "compile_seconds"} | SEED_METRICS
+                      "seconds_per_epoch", "compile_seconds", "plot_seconds"} | SEED_METRICS
 ANALYTIC_METRICS = {"analytic_train_rmse", "analytic_test_rmse", "final_distance_to_analytic",
                     "initial_distance_to_analytic"}
 

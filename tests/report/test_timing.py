@@ -49,9 +49,9 @@ def test_steady_epoch_and_compile_seconds_are_separate_columns(tmp_path):
     runs = tmp_path / "runs"
     fabricate(runs, "hw2122.q3.1a", metrics={"test_accuracy_final": 0.8, "test_accuracy_best": 0.81,
                                             "epochs": 20, "seconds_per_epoch": 0.0123,
-                                            "compile_seconds": 4.56})
+                                            "compile_seconds": 4.56, "plot_seconds": 0.789})
     _, md = build_reports("hw2122", runs, tmp_path / "reports")
     text = md.read_text()
-    assert "training s per epoch (steady)" in text and "compile s" in text
+    assert "training s per epoch (steady)" in text and "compile s" in text and "plots s" in text
     row = [line for line in text.splitlines() if line.startswith("| hw2122.q3.1a")][-1]  # timing table
-    assert "| 0.0123 |" in row and "| 4.56 |" in row
+    assert "| 0.0123 | 4.56 | 0.789 |" in row

@@ -242,6 +242,26 @@ def test_compile_time_is_kept_out_of_the_epoch_seconds(toy, tmp_path, monkeypatc
     assert real(Perceptron(3, 6), (*toy.train, None), 1.0, "numpy") == 0.0  # nothing to compile
 
 
+def test_figure_time_is_recorded_apart(toy, tmp_path, monkeypatch):
+    """``plot_seconds`` is the time of drawing the figures at the end (None when none are drawn)."""
+    from dlhw.training import protocol
+
+    real = protocol.plot_curves
+
+    def slow(*args):
+        import time
+
+        time.sleep(0.2)
+        return real(*args)
+
+    monkeypatch.setattr(protocol, "plot_curves", slow)
+    _, res = _run(toy, tmp_path / "a", epochs=2)
+    assert 0.2 <= res.metrics()["plot_seconds"] < 60 and res.figures
+    model = MLP(toy.n_classes, toy.n_features, 5, seed=3)
+    res = train(model, toy, epochs=2, learning_rate=0.05, seed=3, out_dir=tmp_path / "b", plots=False)
+    assert res.metrics()["plot_seconds"] is None and res.figures == {}
+
+
 def test_scoring_beside_training_gives_the_in_line_numbers_in_order(toy, tmp_path, monkeypatch):
     """Epoch k is scored in a worker thread while epoch k + 1 trains (compiled kernels, 2+ cores):
     the same history, checkpoints and callbacks, in order, as scoring in line (one core)."""

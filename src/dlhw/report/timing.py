@@ -27,22 +27,23 @@ def epochs_of(r: ExperimentResult) -> tuple[int | None, int]:
 def timing_appendix(outline: Outline, src: Sources) -> list[Block]:
     """A table: experiment, configurations, epochs each, epochs in all, wall time, time per epoch."""
     columns = ["experiment", "configurations", "epochs each", "epochs in all", "wall time",
-               "wall s per epoch", "training s per epoch (steady)", "compile s"]
+               "wall s per epoch", "training s per epoch (steady)", "compile s", "plots s"]
     rows, total_s, total_epochs = [], 0.0, 0
     for exp_id in homework_experiments(outline, src):
         r = src.results.get(exp_id)
         if r is None:
-            rows.append([exp_id, "not run", "", "", "", "", "", ""])
+            rows.append([exp_id, "not run", "", "", "", "", "", "", ""])
             continue
         epochs, n = epochs_of(r)
         all_epochs = epochs * n if epochs is not None else None
         per = f"{r.wall_time_s / all_epochs:.1f}" if all_epochs else "–"
         rows.append([exp_id, str(n), "–" if epochs is None else str(epochs),
                      "–" if all_epochs is None else str(all_epochs), fmt_seconds(r.wall_time_s), per,
-                     *(_seconds(r.metrics.get(k)) for k in ("seconds_per_epoch", "compile_seconds"))])
+                     *(_seconds(r.metrics.get(k)) for k in ("seconds_per_epoch", "compile_seconds",
+                                                             "plot_seconds"))])
         total_s += r.wall_time_s
         total_epochs += all_epochs or 0
-    rows.append(["all", "", "", str(total_epochs), fmt_seconds(total_s), "", "", ""])
+    rows.append(["all", "", "", str(total_epochs), fmt_seconds(total_s), "", "", "", ""])
     return [Heading(1, "Appendix: timing"),
             Paragraph("Wall time of each experiment as it ran (data loading, training, evaluation, "
                       "plots), with the epochs it trained: configurations x epochs each. Grids run "
@@ -51,7 +52,8 @@ def timing_appendix(outline: Outline, src: Sources) -> list[Block]:
                       "compiled fast path (--kernel fast) unless told otherwise. The training "
                       "seconds per epoch are the run's median epoch (of the best configuration, "
                       "for a grid), steady state: numba's compilation or cache load before the "
-                      "first epoch is the separate compile column.", "plain"),
+                      "first epoch is the separate compile column; the plots column is drawing and writing "
+                      "the run's figures at its end.", "plain"),
             TableBlock(Table(columns, rows), "Timing: wall time and epochs per experiment.")]
 
 

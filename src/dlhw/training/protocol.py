@@ -421,10 +421,12 @@ def _finish(model: Any, test_split: tuple | None, history: History, folder: RunF
         history.config["best_checkpoint_test"] = test
         history.config["final_model_test"] = final
     history.save(out_dir)
+    start = time.perf_counter()
     figures = plot_curves(history, model, out_dir, title) if plots else {}
     return TrainResult(history=history, task=model.task, metric=model.metric, test_metrics=test,
                        out_dir=out_dir, figures=figures, resumed_epochs=resumed,
-                       final_test_metrics=final, compile_seconds=0.0)
+                       final_test_metrics=final, compile_seconds=0.0,
+                       plot_seconds=time.perf_counter() - start if plots else None)
 
 
 def plot_curves(history: History, model: Any, out_dir: Path, title: str) -> dict[str, str]:

@@ -25,6 +25,7 @@ class TrainResult:
     """One finished run: its history, test scores, files and (torch) configuration.
 
     ``compile_seconds``: the numpy kernels' JIT warm-up (None where the loop has none, torch).
+    ``plot_seconds``: drawing and writing the run's figures at its end (None: none drawn, or torch).
     ``steady_seconds``: the loop's own steady-state seconds per epoch (torch); None: the median
     of ``history["epoch_seconds"]`` (numpy).
     """
@@ -38,6 +39,7 @@ class TrainResult:
     figures: dict[str, str] = field(default_factory=dict)
     resumed_epochs: int = 0
     compile_seconds: float | None = None
+    plot_seconds: float | None = None
     steady_seconds: float | None = None
     config: dict[str, Any] = field(default_factory=dict)
     seed: int | None = None
@@ -105,7 +107,7 @@ class TrainResult:
                     "seconds_per_epoch": self.seconds_per_epoch}
         out: dict[str, Any] = {"best_epoch": h.best_epoch, "epochs": h.epochs,
                                "seconds_per_epoch": self.seconds_per_epoch,
-                               "compile_seconds": self.compile_seconds}
+                               "compile_seconds": self.compile_seconds, "plot_seconds": self.plot_seconds}
         if "train_loss" in m:
             out["final_train_loss"] = h.last("train_loss")
         if self.task == "classification":
