@@ -162,13 +162,13 @@ def test_fused_hidden_step_is_update_then_forward_bit_for_bit(dtype, seed):
     lr = dtype(0.03)
 
     W_ref, b_ref, dh_ref = W1T.copy(), b1.copy(), dh.copy()
-    idx, val = np.empty(D, np.int64), np.empty(D, dtype)
-    hidden_backward(W_ref, b_ref, idx, val, gather(X, 0, idx, val), a, dh_ref, lr)
+    idx, val, ones = np.empty(D, np.int64), np.empty(D, dtype), np.ones(D, dtype)  # X read as itself
+    hidden_backward(W_ref, b_ref, idx, val, gather(X, 0, ones, idx, val), a, dh_ref, lr)
     a_ref, h_ref = np.empty(H, dtype), np.empty((1, H), dtype)
-    hidden_forward(W_ref, b_ref, idx, val, gather(X, 1, idx, val), a_ref, h_ref)
+    hidden_forward(W_ref, b_ref, idx, val, gather(X, 1, ones, idx, val), a_ref, h_ref)
 
     v0, v1 = np.empty(D, dtype), np.empty(D, dtype)
-    n = union_rows(X, 0, 1, idx, v0, v1)
+    n = union_rows(X, 0, 1, ones, idx, v0, v1)
     assert list(idx[:n]) == [j for j in range(D) if X[0, j] != 0 or X[1, j] != 0]
     a_next, h_next = np.empty(H, dtype), np.empty((1, H), dtype)
     hidden_backward_forward(W1T, b1, idx, v0, v1, n, a, dh, lr, a_next, h_next)

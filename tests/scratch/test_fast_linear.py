@@ -9,6 +9,7 @@ from dlhw.scratch import _fast_linear as fl
 from dlhw.testing.twins import assert_same_params, build, pixel_data, run_epochs
 
 LINEAR = ["perceptron", "perceptron_lr", "logistic", "logistic_l2", "logistic_strong_l2"]
+ENCODED = [*LINEAR, "mlp"]  # the models whose compiled epochs read the codes
 
 
 def run_prepared(name, X, y, kernel, orders, k):
@@ -39,7 +40,7 @@ def test_data_without_the_form_falls_back(bad, seed):
     assert C is X and (scale == 1).all()  # the kernels then read X itself
 
 
-@pytest.mark.parametrize("name", LINEAR)
+@pytest.mark.parametrize("name", ENCODED)
 def test_encoded_path_equals_reference(name, seed):
     X, y = pixel_data(seed)
     rng = np.random.default_rng(seed + 1)
@@ -70,10 +71,11 @@ def test_an_encoding_serves_only_its_own_array(seed):
     assert C is other and (scale == 1).all()
 
 
-def test_models_without_an_encoding_prepare_nothing(seed):
+def test_what_each_model_prepares(seed):
     X, _ = pixel_data(seed)
-    assert build("mlp", X.shape[1], 4)[0].prepare(X, "numba") is None
-    assert build("logistic", X.shape[1], 4)[0].prepare(X, "numpy") is None
+    assert isinstance(build("mlp", X.shape[1], 4)[0].prepare(X, "numba"), fl.Encoded)  # reads codes too
+    assert build("logistic", X.shape[1], 4)[0].prepare(X, "numpy") is None  # the reference: nothing
+    assert build("nn", X.shape[1], 4)[0].prepare(X, "numba") is None  # regression: nothing
 
 
 def test_modified_data_trains_like_the_reference(seed):
@@ -154,7 +156,7 @@ def pixel_rows(seed: int, n: int = 150):
     return X, rows, y
 
 
-@pytest.mark.parametrize("name", LINEAR)
+@pytest.mark.parametrize("name", ENCODED)
 def test_pixel_rows_train_like_float_rows_without_making_floats(name, seed):
     X, rows, y = pixel_rows(seed)
     rng = np.random.default_rng(seed + 1)

@@ -332,17 +332,18 @@ def test_quick_scoring_stays_in_line(toy, tmp_path, monkeypatch):
     assert names == {"MainThread"}
 
 
-@pytest.mark.parametrize("kind", ["perceptron", "logistic_regression"])
+@pytest.mark.parametrize("kind", ["perceptron", "logistic_regression", "mlp"])
 def test_pixel_rows_train_as_float_rows_and_never_make_floats(kind, data_dir, tmp_path):
     """A lazily loaded image data set (``load(..., lazy=True)``) gives the same run as the eager
-    one, and the compiled linear classifiers never make its float rows (they read the pixels)."""
+    one, and the compiled classifiers never make its float rows (they read the pixels)."""
     from dlhw.data import load
     from dlhw.scratch import make_model
 
-    runs = {}
+    runs, bias = {}, kind != "mlp"
+    extra = {"hidden_size": 16, "seed": 0} if kind == "mlp" else {}
     for lazy in (False, True):
-        data = load("fashion-mnist", data_dir=data_dir, bias=True, lazy=lazy).subset(3000, 800)
-        model = make_model(kind, n_classes=10, n_features=785)
+        data = load("fashion-mnist", data_dir=data_dir, bias=bias, lazy=lazy).subset(3000, 800)
+        model = make_model(kind, n_classes=10, n_features=784 + bias, **extra)
         runs[lazy] = train(model, data, epochs=2, learning_rate=0.5, seed=1, out_dir=tmp_path / str(lazy))
         if lazy:
             assert all("array" not in vars(X) for X, _ in data.splits().values())

@@ -4,8 +4,8 @@ The image data sets' features are ``pixel / 256`` (plus a constant-1 bias column
 2021-22 skeleton's convention): every value is an 8-bit code times a power of two. A float64
 copy of Fashion-MNIST's 70000 rows is 440 MB, and making it (allocating and touching fresh
 pages) costs more than a whole compiled perceptron run's data loading otherwise does. The
-compiled linear classifiers train and score on the codes (:mod:`dlhw.scratch._fast_linear`) and
-never read the floats, so with ``load(..., lazy=True)`` a split's ``X`` is a :class:`PixelRows`:
+compiled classifiers (perceptron, logistic regression, MLP) train and score on the codes
+(:mod:`dlhw.scratch._fast_linear`, :mod:`dlhw.scratch._eval32`) and never read the floats, so with ``load(..., lazy=True)`` a split's ``X`` is a :class:`PixelRows`:
 the codes and their scales, and the float array only when some code asks for it (``np.asarray``,
 indexing, arithmetic). The values are the same, bit for bit, as the eager loader's.
 """
@@ -79,6 +79,14 @@ class PixelRows:
     def head(self, n: int) -> PixelRows:
         """The first ``n`` rows, still as codes."""
         return PixelRows(self.codes[:n], self.scale, self.dtype)
+
+
+def take_rows(X, rows: np.ndarray) -> np.ndarray:
+    """``X[rows]`` as floats (``rows`` (m,) indices); for a :class:`PixelRows` only those rows
+    are made (``codes[rows] * scale``, the same values), not the whole float array."""
+    if isinstance(X, PixelRows) and "array" not in vars(X):
+        return np.multiply(X.codes[rows], X.scale.astype(X.dtype), dtype=X.dtype)
+    return np.asarray(X)[rows]
 
 
 def head_rows(X, n: int):

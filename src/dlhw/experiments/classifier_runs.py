@@ -93,8 +93,7 @@ def run_classifier(ctx: RunContext, spec: ClassifierSpec, dataset: str | None = 
     """
     name = dataset or spec.dataset
     preload_kernels(ctx)
-    linear = spec.kind != "mlp"  # the MLP reads float rows every epoch; the linear kernels, codes
-    data = ctx.load(name, bias=linear, lazy=linear)
+    data = ctx.load(name, bias=spec.kind != "mlp", lazy=True)  # the compiled kernels read the pixels
     lr, model_kw = _hyper(ctx, spec)
     model = make_model(spec.kind, n_classes=data.n_classes, n_features=data.n_features, **model_kw)
     lr = model.default_learning_rate if lr is None else lr

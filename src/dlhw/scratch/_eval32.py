@@ -36,6 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dlhw.data.pixels import PixelRows, take_rows
+
 U = 2.0**-24 + 2.0**-52  # float32's unit roundoff, plus the float64 reference's (twice)
 SAFE = 1.0 + 2.0**-6  # covers the rounding of the bounds themselves
 RANGE = (2.0**-30, 2.0**30)
@@ -78,6 +80,8 @@ def rows32(X: np.ndarray) -> Rows32 | None:
     measures the rows; :func:`rows32_reference` is the plain numpy version it is tested against.
     ``X`` may be a :class:`dlhw.data.pixels.PixelRows` (its floats are made; it stays the source).
     """
+    if isinstance(X, PixelRows):
+        return _pixel_rows32(X)
     A = np.asarray(X)
     if A.ndim != 2 or A.dtype.kind != "f" or A.size == 0:
         return None
@@ -88,6 +92,21 @@ def rows32(X: np.ndarray) -> Rows32 | None:
         return None
     norm *= SAFE  # the sum's own rounding (< (D + 1) 2**-53 relative) is far inside SAFE
     return Rows32(X, x32, norm)
+
+
+def _pixel_rows32(X: PixelRows) -> Rows32 | None:
+    """:func:`rows32` of rows kept as pixels: float32 straight from the codes (exact: a code
+    times a power of two), norms from the codes too; no float64 copy is made."""
+    if not len(X):
+        return None
+    from dlhw.scratch._fast_linear import _row_norms  # numba: only when a run evaluates
+
+    x32 = np.multiply(X.codes, X.scale.astype(np.float32), dtype=np.float32)  # (n, D)
+    if not _rows_in_range(x32):
+        return None
+    norm = np.empty(len(X))
+    _row_norms(X.codes, X.scale, norm)  # upper bounds of the rows' Euclidean norms
+    return Rows32(X, x32, norm * SAFE)
 
 
 def rows32_reference(X: np.ndarray) -> Rows32 | None:
@@ -188,7 +207,7 @@ def linear_predict(W: np.ndarray, rows: Rows32) -> np.ndarray:
     slack = ((D + 2) * U * SAFE * np.linalg.norm(W, axis=1).max()) * rows.norm  # (n,) every class
     pred, unsure = certain_argmax(scores, slack)
     if unsure.size:
-        pred[unsure] = (rows.source[unsure] @ W.T).argmax(axis=1)
+        pred[unsure] = (take_rows(rows.source, unsure) @ W.T).argmax(axis=1)
     return pred
 
 
@@ -200,7 +219,7 @@ def mlp_predict(W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray,
     predictions of rows ``X`` (the model's own ``_predict``).
     """
     if not weights_in_range(W1, b1, W2, b2):
-        return reference(rows.source)
+        return reference(np.asarray(rows.source))
     H, D = W1.shape
     hidden = rows.x32 @ W1.astype(np.float32).T  # (n, H)
     hidden += b1.astype(np.float32)
@@ -217,5 +236,5 @@ def mlp_predict(W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray,
     slack = (through + own) * SAFE**2 + (D + H) * TINY
     pred, unsure = certain_argmax(scores, slack)
     if unsure.size:
-        pred[unsure] = reference(rows.source[unsure])
+        pred[unsure] = reference(take_rows(rows.source, unsure))
     return pred

@@ -52,22 +52,23 @@ from dlhw.scratch._prefetch import prefetch_row
 
 # ---- one epoch per model (the linear classifiers' are in _fast_linear) ---------------------------
 @njit(**JIT)
-def _hidden_layer_step(X, order, step, W1T, b1, a, h, dh, lr, rows, a_next, h_next):
+def _hidden_layer_step(C, scale, order, step, W1T, b1, a, h, dh, lr, rows, a_next, h_next):
     """The first layer's update for example ``order[step]`` (``dh``: the gradient at ``h``) and,
     unless it is the last, the forward pass of the next into ``a_next``, ``h_next``, fused
     (:func:`hidden_backward_forward`); ``rows = (idx, v0, v1)`` are scratch (D,) buffers."""
     idx, v0, v1 = rows
     if step + 1 < len(order):
-        n = union_rows(X, order[step], order[step + 1], idx, v0, v1)
+        n = union_rows(C, order[step], order[step + 1], scale, idx, v0, v1)
         hidden_backward_forward(W1T, b1, idx, v0, v1, n, a, dh, lr, a_next, h_next)
     else:
-        n = gather(X, order[step], idx, v0)
+        n = gather(C, order[step], scale, idx, v0)
         hidden_backward(W1T, b1, idx, v0, n, a, dh, lr)
 
 
 @njit(**JIT)
-def mlp_epoch(X, y, order, lr, W1T, b1, W2, b2):
-    """One-hidden-layer ReLU classifier; ``W1T = W1.T`` (D, H). Returns the summed cross-entropy.
+def mlp_epoch(C, scale, y, order, lr, W1T, b1, W2, b2):
+    """One-hidden-layer ReLU classifier on the rows ``C * scale`` (:func:`gather`); ``W1T =
+    W1.T`` (D, H). Returns the summed cross-entropy.
 
     Each step's first-layer update is fused with the next example's forward pass
     (:func:`_hidden_layer_step`): the same operations in the same order as update-then-forward.
@@ -77,12 +78,12 @@ def mlp_epoch(X, y, order, lr, W1T, b1, W2, b2):
     rows = (np.empty(D, np.int64), np.empty(D, dt), np.empty(D, dt))
     a, h, a_next, h_next = np.empty(H, dt), np.empty((1, H), dt), np.empty(H, dt), np.empty((1, H), dt)
     dh, z, dz = np.empty(H, dt), np.empty(W2.shape[0], dt), np.empty(W2.shape[0], dt)
-    n = gather(X, order[0], rows[0], rows[1])
+    n = gather(C, order[0], scale, rows[0], rows[1])
     hidden_forward(W1T, b1, rows[0], rows[1], n, a, h)
     total = 0.0
     for step in range(len(order)):
         if step + 2 < len(order):
-            prefetch_row(X, order[step + 2])  # the next row is read now, by the fused step
+            prefetch_row(C, order[step + 2])  # the next row is read now, by the fused step
         for k in range(z.shape[0]):
             z[k] = dot(W2, k, h, 0) + b2[k]
         total += cross_entropy(z, y[order[step]], dz)
@@ -94,7 +95,7 @@ def mlp_epoch(X, y, order, lr, W1T, b1, W2, b2):
             for u in range(H):
                 W2[k, u] -= lr * (dz[k] * h[0, u])
             b2[k] -= lr * dz[k]
-        _hidden_layer_step(X, order, step, W1T, b1, a, h, dh, lr, rows, a_next, h_next)
+        _hidden_layer_step(C, scale, order, step, W1T, b1, a, h, dh, lr, rows, a_next, h_next)
         a, a_next, h, h_next = a_next, a, h_next, h
     return total
 
@@ -112,7 +113,7 @@ def linear_regression_epoch(X, y, order, lr, w):
 
 
 @njit(**JIT)
-def neural_regression_epoch(X, y, order, lr, W1T, b1, w2, b2):
+def neural_regression_epoch(C, scale, y, order, lr, W1T, b1, w2, b2):
     """``w2 @ relu(W1 x + b1) + b2`` with squared error; ``w2`` (1, H), ``b2`` (1,); the first
     layer's steps fused as in :func:`mlp_epoch`."""
     D, H = W1T.shape
@@ -120,19 +121,19 @@ def neural_regression_epoch(X, y, order, lr, W1T, b1, w2, b2):
     rows = (np.empty(D, np.int64), np.empty(D, dt), np.empty(D, dt))
     a, h, a_next, h_next = np.empty(H, dt), np.empty((1, H), dt), np.empty(H, dt), np.empty((1, H), dt)
     dh = np.empty(H, dt)
-    n = gather(X, order[0], rows[0], rows[1])
+    n = gather(C, order[0], scale, rows[0], rows[1])
     hidden_forward(W1T, b1, rows[0], rows[1], n, a, h)
     total = 0.0
     for step in range(len(order)):
         if step + 2 < len(order):
-            prefetch_row(X, order[step + 2])
+            prefetch_row(C, order[step + 2])
         r = dot(w2, 0, h, 0) + b2[0] - y[order[step]]
         total += 0.5 * r * r
         for u in range(H):
             dh[u] = w2[0, u] * r  # W_out^T dout with W_out = w2 before its update
             w2[0, u] -= lr * (r * h[0, u])
         b2[0] -= lr * r
-        _hidden_layer_step(X, order, step, W1T, b1, a, h, dh, lr, rows, a_next, h_next)
+        _hidden_layer_step(C, scale, order, step, W1T, b1, a, h, dh, lr, rows, a_next, h_next)
         a, a_next, h, h_next = a_next, a, h_next, h
     return total
 
@@ -189,14 +190,17 @@ def logistic(W: np.ndarray, l2: float, X: np.ndarray, y: np.ndarray, lr: Any, or
 
 
 def hidden_net(epoch: Callable, params: tuple[np.ndarray, ...], X: np.ndarray, y: np.ndarray, lr: Any,
-               order: np.ndarray, dtype: type) -> float:
+               order: np.ndarray, dtype: type, prepared: fl.Encoded | None = None) -> float:
     """A one-hidden-layer kernel (``mlp_epoch``, ``neural_regression_epoch``) on the model's arrays
     ``params = (W1 (H, D), b1 (H,), W_out (K, H) or (H,), b_out (K,) or 0-d)``, updated in place;
-    returns the mean loss."""
+    returns the mean loss. ``prepared``: the exact encoding of ``X`` (its codes are read instead
+    of floats, 8x fewer bytes: :func:`dlhw.scratch._fast_linear.source`)."""
     W1, b1, W_out, b_out = params
+    C, scale = fl.source(X, dtype, prepared)
     W1T, b1k = _work(W1, dtype, transpose=True), _work(b1, dtype)  # (D, H), (H,)
     out = [_work(W_out, dtype), _work(b_out, dtype)]  # a 0-d bias becomes (1,)
-    total = epoch(X, y, order, lr, W1T, b1k, out[0].reshape(-1, W1T.shape[1]), out[1])  # w2 (H,) as (1, H)
+    W_outk = out[0].reshape(-1, W1T.shape[1])  # (K, H); a regression's w2 (H,) as (1, H)
+    total = epoch(C, scale, y, order, lr, W1T, b1k, W_outk, out[1])
     _store(W1, W1T, transpose=True)
     _store(b1, b1k)
     for p, w in zip((W_out, b_out), out, strict=True):

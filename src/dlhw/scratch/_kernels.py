@@ -25,11 +25,13 @@ def dot(A, a, B, b):
 
 
 @njit(**JIT)
-def gather(X, i, idx, val):
-    """Nonzeros of row ``X[i]`` (D,): indices into ``idx``, values into ``val``; returns their count."""
+def gather(C, i, scale, idx, val):
+    """Nonzeros of row ``C[i] * scale`` (D,): indices into ``idx``, values into ``val``; returns
+    their count. ``C`` holds uint8 codes with power-of-two ``scale`` (exact products), or the
+    float rows themselves with ``scale`` 1 (:func:`dlhw.scratch._fast_linear.source`)."""
     n = 0
-    for j in range(X.shape[1]):
-        v = X[i, j]
+    for j in range(C.shape[1]):
+        v = C[i, j] * scale[j]
         idx[n] = j  # branch-free compaction: always write, advance only past a nonzero
         val[n] = v
         n += v != 0
@@ -79,12 +81,13 @@ def hidden_backward(W1T, b1, idx, val, n, a, dh, lr):
 
 
 @njit(**JIT)
-def union_rows(X, i, i2, idx, v0, v1):
-    """The columns where row ``X[i]`` or ``X[i2]`` is nonzero, ascending, into ``idx``, with both
-    rows' values there into ``v0`` and ``v1`` (zeros included); returns their count."""
+def union_rows(C, i, i2, scale, idx, v0, v1):
+    """The columns where row ``i`` or ``i2`` of ``C * scale`` (as in :func:`gather`) is nonzero,
+    ascending, into ``idx``, with both rows' values there into ``v0`` and ``v1`` (zeros
+    included); returns their count."""
     n = 0
-    for j in range(X.shape[1]):
-        a, b = X[i, j], X[i2, j]
+    for j in range(C.shape[1]):
+        a, b = C[i, j] * scale[j], C[i2, j] * scale[j]
         idx[n] = j  # branch-free compaction, as in gather
         v0[n] = a
         v1[n] = b

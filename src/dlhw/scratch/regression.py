@@ -103,8 +103,8 @@ class NeuralRegression(_Regressor):
 
     def _train_epoch_fast(self, X, y, lr, order, dtype, prepared) -> float:
         fast = compiled()
-        params, X = (self.W1, self.b1, self.w2, self.b2), fast.kernel_input(X, dtype)
-        return fast.hidden_net(fast.neural_regression_epoch, params, X, y, lr, order, dtype)
+        params = (self.W1, self.b1, self.w2, self.b2)
+        return fast.hidden_net(fast.neural_regression_epoch, params, X, y, lr, order, dtype, prepared)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         return relu(X @ self.W1.T + self.b1) @ self.w2 + self.b2  # (N, H) @ (H,) -> (N,)
