@@ -5,9 +5,10 @@ The image data sets' features are ``pixel / 256`` (plus a constant-1 bias column
 copy of Fashion-MNIST's 70000 rows is 440 MB, and making it (allocating and touching fresh
 pages) costs more than a whole compiled perceptron run's data loading otherwise does. The
 compiled classifiers (perceptron, logistic regression, MLP) train and score on the codes
-(:mod:`dlhw.scratch._fast_linear`, :mod:`dlhw.scratch._eval32`) and never read the floats, so with ``load(..., lazy=True)`` a split's ``X`` is a :class:`PixelRows`:
-the codes and their scales, and the float array only when some code asks for it (``np.asarray``,
-indexing, arithmetic). The values are the same, bit for bit, as the eager loader's.
+(:mod:`dlhw.scratch._fast_linear`, :mod:`dlhw.scratch._eval32`) and never read the floats,
+so with ``load(..., lazy=True)`` a split's ``X`` is a :class:`PixelRows`: the codes and their
+scales, and the float array only when some code asks for it (``np.asarray``, indexing,
+arithmetic). The values are the same, bit for bit, as the eager loader's.
 """
 
 from __future__ import annotations
