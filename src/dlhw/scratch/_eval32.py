@@ -99,14 +99,12 @@ def _pixel_rows32(X: PixelRows) -> Rows32 | None:
     times a power of two), norms from the codes too; no float64 copy is made."""
     if not len(X):
         return None
-    from dlhw.scratch._fast_linear import _row_norms  # numba: only when a run evaluates
+    from dlhw.scratch._fast_linear import norm_bounds  # numba: only when a run evaluates
 
     x32 = np.multiply(X.codes, X.scale.astype(np.float32), dtype=np.float32)  # (n, D)
     if not _rows_in_range(x32):
         return None
-    norm = np.empty(len(X))
-    _row_norms(X.codes, X.scale, norm)  # upper bounds of the rows' Euclidean norms
-    return Rows32(X, x32, norm * SAFE)
+    return Rows32(X, x32, norm_bounds(X.codes, X.scale)[1] * SAFE)
 
 
 def rows32_reference(X: np.ndarray) -> Rows32 | None:

@@ -69,6 +69,13 @@ def _row_norms(codes, scale, l2):
     return best
 
 
+def norm_bounds(codes: np.ndarray, scale: np.ndarray) -> tuple[float, np.ndarray]:
+    """For the rows ``X = codes * scale`` (n, D): ``max_i ||X[i]||_1`` and upper bounds (n,) of
+    their Euclidean norms, from the codes in one compiled pass (no float copy of ``X``)."""
+    l2 = np.empty(len(codes))
+    return float(_row_norms(codes, scale, l2)), l2
+
+
 @dataclass(frozen=True, eq=False)
 class Encoded:
     """``X == codes * scale`` exactly: ``codes`` (n, D) uint8, ``scale`` (D,) powers of two.
@@ -90,8 +97,7 @@ class Encoded:
 
     @cached_property
     def _norms(self) -> tuple[float, np.ndarray]:
-        row_norm = np.empty(len(self.codes))
-        return float(_row_norms(self.codes, self.scale, row_norm)), row_norm
+        return norm_bounds(self.codes, self.scale)
 
     @property
     def row_l1_max(self) -> float:
