@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-JOBS   ?= 2
+# grid processes of `make reproduce` (empty: dlhw's default, every core; 1 with --quick)
+JOBS   ?=
 # pytest-xdist workers of `make test` (TEST_JOBS=0: one process, no workers)
 TEST_JOBS ?= 2
 # Extras installed into .venv: the test tools and Ray (so the Ray tests run, not skip).
@@ -51,7 +52,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 reproduce: $(STAMP)
-	$(BIN)/dlhw reproduce --jobs $(JOBS) $(REPRODUCE_ARGS)
+	$(BIN)/dlhw reproduce $(if $(JOBS),--jobs $(JOBS)) $(REPRODUCE_ARGS)
 
 lint: $(STAMP)
 	# ruff pinned in the dev extra; the rules are in pyproject.toml's [tool.ruff]
