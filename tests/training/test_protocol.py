@@ -350,3 +350,29 @@ def test_pixel_rows_train_as_float_rows_and_never_make_floats(kind, data_dir, tm
     assert _no_time(runs[True].history) == _no_time(runs[False].history)
     assert runs[True].test_metrics == runs[False].test_metrics
     _assert_same_checkpoints(tmp_path / "True", tmp_path / "False")
+
+
+def test_blas_runs_on_one_thread_while_scoring_beside_training(toy, tmp_path, monkeypatch):
+    """While epochs are scored beside training, BLAS uses one thread (a second one would run on
+    the training's core); the process's own setting is back once the epochs are done."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from dlhw.training import protocol
+
+    def blas_threads() -> list[int]:
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    seen = []
+    monkeypatch.setattr(protocol.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(protocol, "OVERLAP_MIN_SECONDS", 0.0)
+    with threadpool_limits(limits=2, user_api="blas"):  # what a 2-core machine starts with
+        before = blas_threads()
+        _run(toy, tmp_path / "beside", epochs=3, epoch_hook=lambda m, e: seen.append(blas_threads()) or {})
+        after = blas_threads()
+    assert before and seen and all(threads == [1] * len(before) for threads in seen)
+    assert after == before
+    seen.clear()
+    monkeypatch.setattr(protocol.os, "cpu_count", lambda: 1)  # scored in line: BLAS left alone
+    with threadpool_limits(limits=2, user_api="blas"):
+        _run(toy, tmp_path / "inline", epochs=2, epoch_hook=lambda m, e: seen.append(blas_threads()) or {})
+    assert seen and all(threads == before for threads in seen)

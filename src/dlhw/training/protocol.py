@@ -33,6 +33,8 @@ older. A killed process (``kill -9``, power loss) loses at most that many second
 core, epoch ``k`` is scored (every split, and ``epoch_hook``) in a worker thread, on a copy of
 the model holding epoch ``k``'s weights, while the main thread trains epoch ``k + 1``: the
 kernels and BLAS release the GIL, so evaluation costs a second core instead of wall time.
+Meanwhile BLAS runs on one thread (:func:`one_blas_thread`): a multi-threaded product in the
+scorer (the MLP's first layer over 70000 rows) would put a thread on the training's core.
 Scoring that takes under :data:`OVERLAP_MIN_SECONDS` in line (Ames' linear regression) stays
 in line: handing it over would cost more.
 Epoch ``k`` is then recorded (history, checkpoints, ``on_epoch``, the log line) once epoch ``k +
@@ -255,6 +257,18 @@ class EpochScorer:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+def one_blas_thread(active: bool):
+    """A context in which the BLAS library (numpy's OpenBLAS or MKL) uses one thread, when
+    ``active`` (and threadpoolctl finds it); the previous thread count after it. The limit is
+    per process: it is meant for the epochs, where the main thread runs compiled kernels and
+    only the scorer calls BLAS."""
+    if not active:
+        return nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _score(model: Any, splits: dict, epoch_hook: EpochHook | None, epoch: int) -> dict[str, float]:
     """The metrics of every split, then the hook's, for ``model`` as it is now."""
     values = _evaluate(model, splits)
@@ -337,32 +351,33 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
         if on_epoch is not None:
             on_epoch(epoch, values)
 
-    try:
-        for epoch in bar:
-            first = epoch == resumed + 1
-            # the first epoch of a process compiles the kernels (or loads them): said when it compiles
-            with compile_notice(kernel if compiles else "numpy") if first else nullcontext():
-                if first:  # work reused by every epoch, done once per run
-                    if compiles:
-                        prepared = model.prepare(X, kernel)
-                        compile_seconds = warm_up(model, (X, y, prepared), lr, kernel)
-                    scorer.splits = splits = _prepare_eval(model, splits, prepared)
-                try:
-                    head = _train_one(model, (X, y, prepared), lr, seed, epoch, kernel)
-                except BaseException:  # the epoch scored beside this one is finished: keep it
-                    for done in scorer.drain():
-                        record(*done)
-                    raise
-                ready = scorer.submit(epoch, head, wait=first)  # the first compiles the scoring too
-                if first and plot_meanwhile:
-                    preload_plotting()
-            for done in ready:
+    with one_blas_thread(overlap and resumed < epochs):  # the scorer's BLAS off the training's core
+        try:
+            for epoch in bar:
+                first = epoch == resumed + 1
+                # the first epoch of a process compiles the kernels (or loads them): said when it compiles
+                with compile_notice(kernel if compiles else "numpy") if first else nullcontext():
+                    if first:  # work reused by every epoch, done once per run
+                        if compiles:
+                            prepared = model.prepare(X, kernel)
+                            compile_seconds = warm_up(model, (X, y, prepared), lr, kernel)
+                        scorer.splits = splits = _prepare_eval(model, splits, prepared)
+                    try:
+                        head = _train_one(model, (X, y, prepared), lr, seed, epoch, kernel)
+                    except BaseException:  # the epoch scored beside this one is finished: keep it
+                        for done in scorer.drain():
+                            record(*done)
+                        raise
+                    ready = scorer.submit(epoch, head, wait=first)  # the first compiles the scoring too
+                    if first and plot_meanwhile:
+                        preload_plotting()
+                for done in ready:
+                    record(*done)
+            for done in scorer.drain():
                 record(*done)
-        for done in scorer.drain():
-            record(*done)
-    finally:  # Ctrl-C, divergence, a failing callback: the finished epochs reach disk
-        scorer.close()
-        files.flush()
+        finally:  # Ctrl-C, divergence, a failing callback: the finished epochs reach disk
+            scorer.close()
+            files.flush()
     test_split = None
     if test:  # scored twice (final model, best checkpoint): prepared once if not scored every epoch
         test_split = splits.get("test") or _prepare_eval(model, {"test": dataset.test})["test"]
