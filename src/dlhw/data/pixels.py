@@ -65,10 +65,15 @@ class PixelRows:
     def __len__(self) -> int:
         return len(self.codes)
 
+    def decode(self, rows=slice(None)) -> np.ndarray:
+        """Rows ``rows`` (a slice or (m,) indices) as ``dtype`` values, made now: ``codes[rows] *
+        scale`` in one casting multiply (exact)."""
+        return np.multiply(self.codes[rows], self.scale.astype(self.dtype), dtype=self.dtype)
+
     @cached_property
     def array(self) -> np.ndarray:
-        """The rows as ``dtype`` (n, d): one casting multiply, made once."""
-        return np.multiply(self.codes, self.scale.astype(self.dtype), dtype=self.dtype)
+        """All rows as ``dtype`` (n, d), made once (:meth:`decode`)."""
+        return self.decode()
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         out = self.array if dtype is None else self.array.astype(dtype, copy=False)
@@ -86,7 +91,7 @@ def take_rows(X, rows: np.ndarray) -> np.ndarray:
     """``X[rows]`` as floats (``rows`` (m,) indices); for a :class:`PixelRows` only those rows
     are made (``codes[rows] * scale``, the same values), not the whole float array."""
     if isinstance(X, PixelRows) and "array" not in vars(X):
-        return np.multiply(X.codes[rows], X.scale.astype(X.dtype), dtype=X.dtype)
+        return X.decode(rows)
     return np.asarray(X)[rows]
 
 

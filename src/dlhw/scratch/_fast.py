@@ -66,6 +66,20 @@ def _hidden_layer_step(C, scale, order, step, W1T, b1, a, h, dh, lr, rows, a_nex
 
 
 @njit(**JIT)
+def _hidden_start(C, scale, order, W1T, b1):
+    """A one-hidden-layer epoch's scratch arrays, after the forward pass of its first example:
+    ``(rows, a, h, a_next, h_next, dh)``, ``rows = (idx, v0, v1)`` (D,) for
+    :func:`_hidden_layer_step`, ``a``, ``a_next``, ``dh`` (H,), ``h``, ``h_next`` (1, H)."""
+    D, H = W1T.shape
+    dt = W1T.dtype
+    rows = (np.empty(D, np.int64), np.empty(D, dt), np.empty(D, dt))
+    a, h, a_next, h_next = np.empty(H, dt), np.empty((1, H), dt), np.empty(H, dt), np.empty((1, H), dt)
+    n = gather(C, order[0], scale, rows[0], rows[1])
+    hidden_forward(W1T, b1, rows[0], rows[1], n, a, h)
+    return rows, a, h, a_next, h_next, np.empty(H, dt)
+
+
+@njit(**JIT)
 def mlp_epoch(C, scale, y, order, lr, W1T, b1, W2, b2):
     """One-hidden-layer ReLU classifier on the rows ``C * scale`` (:func:`gather`); ``W1T =
     W1.T`` (D, H). Returns the summed cross-entropy.
@@ -73,13 +87,9 @@ def mlp_epoch(C, scale, y, order, lr, W1T, b1, W2, b2):
     Each step's first-layer update is fused with the next example's forward pass
     (:func:`_hidden_layer_step`): the same operations in the same order as update-then-forward.
     """
-    D, H = W1T.shape
-    dt = W1T.dtype
-    rows = (np.empty(D, np.int64), np.empty(D, dt), np.empty(D, dt))
-    a, h, a_next, h_next = np.empty(H, dt), np.empty((1, H), dt), np.empty(H, dt), np.empty((1, H), dt)
-    dh, z, dz = np.empty(H, dt), np.empty(W2.shape[0], dt), np.empty(W2.shape[0], dt)
-    n = gather(C, order[0], scale, rows[0], rows[1])
-    hidden_forward(W1T, b1, rows[0], rows[1], n, a, h)
+    H = W1T.shape[1]
+    rows, a, h, a_next, h_next, dh = _hidden_start(C, scale, order, W1T, b1)
+    z, dz = np.empty(W2.shape[0], W1T.dtype), np.empty(W2.shape[0], W1T.dtype)
     total = 0.0
     for step in range(len(order)):
         if step + 2 < len(order):
@@ -116,13 +126,8 @@ def linear_regression_epoch(X, y, order, lr, w):
 def neural_regression_epoch(C, scale, y, order, lr, W1T, b1, w2, b2):
     """``w2 @ relu(W1 x + b1) + b2`` with squared error; ``w2`` (1, H), ``b2`` (1,); the first
     layer's steps fused as in :func:`mlp_epoch`."""
-    D, H = W1T.shape
-    dt = W1T.dtype
-    rows = (np.empty(D, np.int64), np.empty(D, dt), np.empty(D, dt))
-    a, h, a_next, h_next = np.empty(H, dt), np.empty((1, H), dt), np.empty(H, dt), np.empty((1, H), dt)
-    dh = np.empty(H, dt)
-    n = gather(C, order[0], scale, rows[0], rows[1])
-    hidden_forward(W1T, b1, rows[0], rows[1], n, a, h)
+    H = W1T.shape[1]
+    rows, a, h, a_next, h_next, dh = _hidden_start(C, scale, order, W1T, b1)
     total = 0.0
     for step in range(len(order)):
         if step + 2 < len(order):

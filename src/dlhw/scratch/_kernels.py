@@ -55,6 +55,28 @@ def cross_entropy(z, y, dz):
 
 
 @njit(**JIT)
+def _bias_relu(a, b1, h):
+    """``a += b1`` and ``h[0] = relu(a)`` (H,): the end of a hidden layer's forward pass."""
+    for u in range(a.shape[0]):
+        a[u] += b1[u]
+        h[0, u] = a[u] if a[u] > 0 else 0.0
+
+
+@njit(**JIT)
+def _through_relu(dh, a):
+    """``dh *= [a > 0]`` (H,), in place: the gradient at ``h`` taken back through the ReLU."""
+    for u in range(dh.shape[0]):
+        dh[u] = dh[u] if a[u] > 0 else 0.0
+
+
+@njit(**JIT)
+def _bias_step(b1, dh, lr):
+    """``b1 -= lr * dh`` (H,)."""
+    for u in range(b1.shape[0]):
+        b1[u] -= lr * dh[u]
+
+
+@njit(**JIT)
 def hidden_forward(W1T, b1, idx, val, n, a, h):
     """``a = W1 @ x + b1`` and ``h[0] = relu(a)`` (H,) for ``W1T = W1.T`` (D, H) (``mlp.hidden_forward``)."""
     a[:] = 0.0
@@ -62,22 +84,18 @@ def hidden_forward(W1T, b1, idx, val, n, a, h):
         j, v = idx[t], val[t]
         for u in range(a.shape[0]):
             a[u] += W1T[j, u] * v
-    for u in range(a.shape[0]):
-        a[u] += b1[u]
-        h[0, u] = a[u] if a[u] > 0 else 0.0
+    _bias_relu(a, b1, h)
 
 
 @njit(**JIT)
 def hidden_backward(W1T, b1, idx, val, n, a, dh, lr):
     """``da = dh * [a > 0]`` (in ``dh``), then ``W1 -= lr * outer(da, x)``, ``b1 -= lr * da``."""
-    for u in range(dh.shape[0]):
-        dh[u] = dh[u] if a[u] > 0 else 0.0
+    _through_relu(dh, a)
     for t in range(n):
         j, v = idx[t], val[t]
         for u in range(W1T.shape[1]):
             W1T[j, u] -= lr * (dh[u] * v)
-    for u in range(dh.shape[0]):
-        b1[u] -= lr * dh[u]
+    _bias_step(b1, dh, lr)
 
 
 @njit(**JIT)
@@ -107,9 +125,8 @@ def hidden_backward_forward(W1T, b1, idx, v0, v1, n, a, dh, lr, a_next, h_next):
     it is added), so the results are bit-identical to them.
     """
     H = W1T.shape[1]
-    for u in range(H):
-        dh[u] = dh[u] if a[u] > 0 else 0.0
-        a_next[u] = 0.0
+    _through_relu(dh, a)
+    a_next[:] = 0.0
     for t in range(n):
         j, v, w = idx[t], v0[t], v1[t]
         if v != 0:
@@ -118,11 +135,8 @@ def hidden_backward_forward(W1T, b1, idx, v0, v1, n, a, dh, lr, a_next, h_next):
         if w != 0:
             for u in range(H):
                 a_next[u] += W1T[j, u] * w
-    for u in range(H):
-        b1[u] -= lr * dh[u]
-    for u in range(H):
-        a_next[u] += b1[u]
-        h_next[0, u] = a_next[u] if a_next[u] > 0 else 0.0
+    _bias_step(b1, dh, lr)
+    _bias_relu(a_next, b1, h_next)
 
 
 @njit(**JIT)

@@ -33,8 +33,9 @@ older. A killed process (``kill -9``, power loss) loses at most that many second
 core, epoch ``k`` is scored (every split, and ``epoch_hook``) in a worker thread, on a copy of
 the model holding epoch ``k``'s weights, while the main thread trains epoch ``k + 1``: the
 kernels and BLAS release the GIL, so evaluation costs a second core instead of wall time.
-Meanwhile BLAS runs on one thread (:func:`one_blas_thread`): a multi-threaded product in the
-scorer (the MLP's first layer over 70000 rows) would put a thread on the training's core.
+Meanwhile (while :class:`EpochScorer` is open) BLAS runs on one thread
+(:func:`one_blas_thread`): a multi-threaded product in the scorer (the MLP's first layer over
+70000 rows) would put a thread on the training's core.
 Scoring that takes under :data:`OVERLAP_MIN_SECONDS` in line (Ames' linear regression) stays
 in line: handing it over would cost more.
 Epoch ``k`` is then recorded (history, checkpoints, ``on_epoch``, the log line) once epoch ``k +
@@ -65,7 +66,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -227,6 +228,9 @@ class EpochScorer:
     def __init__(self, model: Any, splits: dict, epoch_hook: EpochHook | None, overlap: bool) -> None:
         self.model, self.splits, self.hook = model, splits, epoch_hook
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="dlhw-eval") if overlap else None
+        self._limits = ExitStack()  # undone by close
+        if overlap:  # the worker's BLAS off the training's core
+            self._limits.enter_context(one_blas_thread())
         self._pending: tuple | None = None  # (epoch, state, head, future)
         self._worth_it = False  # scoring in line took long enough to hand to the worker
 
@@ -253,17 +257,16 @@ class EpochScorer:
         return [(epoch, _values(head, future.result()), state)]
 
     def close(self) -> None:
+        """End the worker and give BLAS back its thread count."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        self._limits.close()
 
 
-def one_blas_thread(active: bool):
-    """A context in which the BLAS library (numpy's OpenBLAS or MKL) uses one thread, when
-    ``active`` (and threadpoolctl finds it); the previous thread count after it. The limit is
-    per process: it is meant for the epochs, where the main thread runs compiled kernels and
-    only the scorer calls BLAS."""
-    if not active:
-        return nullcontext()
+def one_blas_thread():
+    """A context in which the BLAS library (numpy's OpenBLAS or MKL, as threadpoolctl finds it)
+    uses one thread; the previous thread count after it. The limit is per process: it is meant
+    for the epochs, where the main thread runs compiled kernels and only the scorer calls BLAS."""
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1, user_api="blas")
@@ -351,33 +354,32 @@ def _train(model: Any, dataset: Any, folder: RunFolder, epochs: int, resume: boo
         if on_epoch is not None:
             on_epoch(epoch, values)
 
-    with one_blas_thread(overlap and resumed < epochs):  # the scorer's BLAS off the training's core
-        try:
-            for epoch in bar:
-                first = epoch == resumed + 1
-                # the first epoch of a process compiles the kernels (or loads them): said when it compiles
-                with compile_notice(kernel if compiles else "numpy") if first else nullcontext():
-                    if first:  # work reused by every epoch, done once per run
-                        if compiles:
-                            prepared = model.prepare(X, kernel)
-                            compile_seconds = warm_up(model, (X, y, prepared), lr, kernel)
-                        scorer.splits = splits = _prepare_eval(model, splits, prepared)
-                    try:
-                        head = _train_one(model, (X, y, prepared), lr, seed, epoch, kernel)
-                    except BaseException:  # the epoch scored beside this one is finished: keep it
-                        for done in scorer.drain():
-                            record(*done)
-                        raise
-                    ready = scorer.submit(epoch, head, wait=first)  # the first compiles the scoring too
-                    if first and plot_meanwhile:
-                        preload_plotting()
-                for done in ready:
-                    record(*done)
-            for done in scorer.drain():
+    try:
+        for epoch in bar:
+            first = epoch == resumed + 1
+            # the first epoch of a process compiles the kernels (or loads them): said when it compiles
+            with compile_notice(kernel if compiles else "numpy") if first else nullcontext():
+                if first:  # work reused by every epoch, done once per run
+                    if compiles:
+                        prepared = model.prepare(X, kernel)
+                        compile_seconds = warm_up(model, (X, y, prepared), lr, kernel)
+                    scorer.splits = splits = _prepare_eval(model, splits, prepared)
+                try:
+                    head = _train_one(model, (X, y, prepared), lr, seed, epoch, kernel)
+                except BaseException:  # the epoch scored beside this one is finished: keep it
+                    for done in scorer.drain():
+                        record(*done)
+                    raise
+                ready = scorer.submit(epoch, head, wait=first)  # the first compiles the scoring too
+                if first and plot_meanwhile:
+                    preload_plotting()
+            for done in ready:
                 record(*done)
-        finally:  # Ctrl-C, divergence, a failing callback: the finished epochs reach disk
-            scorer.close()
-            files.flush()
+        for done in scorer.drain():
+            record(*done)
+    finally:  # Ctrl-C, divergence, a failing callback: the finished epochs reach disk
+        scorer.close()
+        files.flush()
     test_split = None
     if test:  # scored twice (final model, best checkpoint): prepared once if not scored every epoch
         test_split = splits.get("test") or _prepare_eval(model, {"test": dataset.test})["test"]
